@@ -1,0 +1,41 @@
+import type { Executor } from '../store/database.ts';
+import { insertAuditEvent } from '../store/audit-events.repository.ts';
+import type { Clock } from '../util/clock.ts';
+
+/** Who did something, and from where. `userId` is null for the system itself (scheduler, seed). */
+export interface Actor {
+  userId: number | null;
+  name: string;
+  ip: string | null;
+}
+
+export const SYSTEM_ACTOR: Actor = { userId: null, name: 'tessera', ip: null };
+
+export interface AuditRecord {
+  /** What happened, as `<entity>.<verb>`: `personal_access_token.created`, `signing_key.activated`. */
+  action: string;
+  entity: { type: string; id: string | number | null };
+  target?: { type: string; id: string | number | null; details?: string };
+  /** Anything else worth keeping; never a secret. */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Writes one audit event. Call it with the transaction that makes the change, so the event exists
+ * exactly when the change does.
+ */
+export async function recordAudit(db: Executor, clock: Clock, actor: Actor, record: AuditRecord): Promise<void> {
+  await insertAuditEvent(db, {
+    created_at: clock.now().toISOString(),
+    author_id: actor.userId,
+    author_name: actor.name,
+    action: record.action,
+    entity_type: record.entity.type,
+    entity_id: record.entity.id === null ? null : String(record.entity.id),
+    target_type: record.target?.type ?? null,
+    target_id: record.target?.id === undefined || record.target.id === null ? null : String(record.target.id),
+    target_details: record.target?.details ?? null,
+    ip_address: actor.ip,
+    details: JSON.stringify(record.details ?? {}),
+  });
+}

@@ -1,0 +1,26 @@
+import { Command, CommanderError } from 'commander';
+import { SettingsError } from '../config/settings.ts';
+import { TesseraError } from '../errors/tessera-error.ts';
+import { keysCommand } from './keys.command.ts';
+import { migrateCommand } from './migrate.command.ts';
+import { serveCommand } from './serve.command.ts';
+
+const program = new Command('tessera')
+  .description('Tessera: a credential authority for a DevOps platform and its AI services')
+  .exitOverride()
+  .addCommand(serveCommand())
+  .addCommand(migrateCommand())
+  .addCommand(keysCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  // One clear line, never a stack: settings errors name the setting, domain errors are client-safe.
+  const message =
+    error instanceof SettingsError || error instanceof TesseraError || error instanceof Error
+      ? error.message
+      : String(error);
+  process.stderr.write(`tessera: ${message}\n`);
+  process.exit(1);
+}

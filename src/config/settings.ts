@@ -1,0 +1,217 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** Every role Tessera can serve; `all` runs each of them in one process. */
+export const ROLES = ['instance', 'license-authority', 'ai-gateway', 'workflow-service'] as const;
+export type Role = (typeof ROLES)[number];
+
+export type SigningAlgorithm = 'RS256' | 'ES256';
+
+export interface Settings {
+  /** Base URL clients see; it is the `iss` of every token and the root of every absolute URL. */
+  externalUrl: string;
+  /** Interface the HTTP servers bind to. */
+  host: string;
+  port: number;
+  /** Ports of the other roles when they run inside `all`. */
+  rolePorts: Record<Exclude<Role, 'instance'>, number>;
+  dataDir: string;
+  /** `sqlite:<file>` or `postgres://…`. */
+  databaseUrl: string;
+  /** 32-byte key that encrypts private signing keys and stored secrets; generated into dataDir when unset. */
+  keyEncryptionKey: string | undefined;
+  /** 32-byte key under which opaque secrets are digested; generated into dataDir when unset. */
+  digestSecret: string | undefined;
+  /** Optional prefix put before every opaque token prefix (`<prefix>-glpat-…`). */
+  tokenPrefix: string;
+  signingAlgorithm: SigningAlgorithm;
+  /** How long a key stays active before the scheduler rotates it. */
+  keyRotationIntervalSeconds: number;
+  /** Longest lifetime of any JWT the instance signs: a retired key stays published this long. */
+  maxJwtLifetimeSeconds: number;
+  /** Upper bound on the expiry of an access token, in days. */
+  accessTokenMaxLifetimeDays: number;
+  sessionIdleTimeoutSeconds: number;
+  sessionAbsoluteTimeoutSeconds: number;
+  /** Failed sign-ins or token authentications allowed per window, per account and per address. */
+  authFailureLimit: number;
+  authFailureWindowSeconds: number;
+  redisUrl: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  rootPassword: string | undefined;
+  rootToken: string | undefined;
+}
+
+/** A setting that cannot be used: the message names it and says what is expected. */
+export class SettingsError extends Error {
+  constructor(
+    readonly setting: string,
+    reason: string,
+  ) {
+    super(`${setting}: ${reason}`);
+    this.name = 'SettingsError';
+  }
+}
+
+type Source = Record<string, string | undefined>;
+
+const DEFAULT_PORT = 8080;
+
+/**
+ * Reads settings from `TESSERA_*` variables, over the optional JSON file named by `TESSERA_CONFIG_FILE`
+ * (its keys are the variable names without the `TESSERA_` prefix). The environment wins over the file.
+ */
+export function loadSettings(env: Source = process.env): Settings {
+  const source = { ...readConfigFile(env.TESSERA_CONFIG_FILE), ...pickTessera(env) };
+  const read = new Reader(source);
+
+  const port = read.port('TESSERA_PORT', DEFAULT_PORT);
+  const host = read.string('TESSERA_HOST', '127.0.0.1');
+  const dataDir = resolve(read.string('TESSERA_DATA_DIR', join(process.cwd(), 'data')));
+  const externalUrl = read.url('TESSERA_EXTERNAL_URL', `http://${hostForUrl(host)}:${port}`);
+
+  const settings: Settings = {
+    externalUrl,
+    host,
+    port,
+    rolePorts: {
+      'license-authority': read.port('TESSERA_LICENSE_AUTHORITY_PORT', port + 1),
+      'ai-gateway': read.port('TESSERA_AI_GATEWAY_PORT', port + 2),
+      'workflow-service': read.port('TESSERA_WORKFLOW_SERVICE_PORT', port + 3),
+    },
+    dataDir,
+    databaseUrl: read.databaseUrl('TESSERA_DATABASE_URL', `sqlite:${join(dataDir, 'tessera.sqlite')}`),
+    keyEncryptionKey: read.secretKey('TESSERA_KEY_ENCRYPTION_KEY'),
+    digestSecret: read.secretKey('TESSERA_DIGEST_SECRET'),
+    tokenPrefix: read.tokenPrefix('TESSERA_TOKEN_PREFIX'),
+    signingAlgorithm: read.oneOf('TESSERA_SIGNING_ALGORITHM', ['RS256', 'ES256'] as const, 'RS256'),
+    keyRotationIntervalSeconds: read.positiveInt('TESSERA_KEY_ROTATION_INTERVAL', 30 * 24 * 3600),
+    maxJwtLifetimeSeconds: read.positiveInt('TESSERA_MAX_JWT_LIFETIME', 24 * 3600),
+    accessTokenMaxLifetimeDays: read.positiveInt('TESSERA_ACCESS_TOKEN_MAX_LIFETIME_DAYS', 365),
+    sessionIdleTimeoutSeconds: read.positiveInt('TESSERA_SESSION_IDLE_TIMEOUT', 2 * 3600),
+    sessionAbsoluteTimeoutSeconds: read.positiveInt('TESSERA_SESSION_ABSOLUTE_TIMEOUT', 7 * 24 * 3600),
+    authFailureLimit: read.positiveInt('TESSERA_AUTH_FAILURE_LIMIT', 10),
+    authFailureWindowSeconds: read.positiveInt('TESSERA_AUTH_FAILURE_WINDOW', 60),
+    redisUrl: read.optionalUrl('TESSERA_REDIS_URL'),
+    logLevel: read.oneOf(
+      'TESSERA_LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+      'info',
+    ),
+    rootPassword: read.optional('TESSERA_ROOT_PASSWORD'),
+    rootToken: read.optional('TESSERA_ROOT_TOKEN'),
+  };
+  if (settings.rootPassword !== undefined && settings.rootPassword.length < 8) {
+    throw new SettingsError('TESSERA_ROOT_PASSWORD', 'must be at least 8 characters');
+  }
+  return settings;
+}
+
+function pickTessera(env: Source): Source {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => key.startsWith('TESSERA_')));
+}
+
+function readConfigFile(path: string | undefined): Source {
+  if (!path) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new SettingsError('TESSERA_CONFIG_FILE', `cannot read ${path} as JSON (${(error as Error).message})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SettingsError('TESSERA_CONFIG_FILE', `${path} must hold a JSON object`);
+  }
+  return Object.fromEntries(
+    Object.entries(parsed).map(([key, value]) => [`TESSERA_${key.toUpperCase()}`, String(value)]),
+  );
+}
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+class Reader {
+  constructor(private readonly source: Source) {}
+
+  optional(name: string): string | undefined {
+    const value = this.source[name];
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.optional(name) ?? fallback;
+  }
+
+  positiveInt(name: string, fallback: number): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) <= 0) {
+      throw new SettingsError(name, `must be a positive whole number, got "${raw}"`);
+    }
+    return Number(raw);
+  }
+
+  port(name: string, fallback: number): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) > 65535) {
+      throw new SettingsError(name, `must be a port number from 0 to 65535, got "${raw}"`);
+    }
+    return Number(raw);
+  }
+
+  url(name: string, fallback: string): string {
+    const value = this.optionalUrl(name) ?? fallback;
+    return value.replace(/\/+$/, '');
+  }
+
+  optionalUrl(name: string): string | undefined {
+    const raw = this.optional(name);
+    if (raw === undefined) return undefined;
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new SettingsError(name, `must be an absolute URL, got "${raw}"`);
+    }
+    if (url.search || url.hash) throw new SettingsError(name, 'must not carry a query or fragment');
+    return raw.replace(/\/+$/, '');
+  }
+
+  databaseUrl(name: string, fallback: string): string {
+    const raw = this.optional(name) ?? fallback;
+    if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(raw)) {
+      throw new SettingsError(name, 'must be "sqlite:<file>" or "postgres://…"');
+    }
+    return raw;
+  }
+
+  secretKey(name: string): string | undefined {
+    const raw = this.optional(name);
+    if (raw === undefined) return undefined;
+    if (Buffer.from(raw, 'base64url').length !== 32) {
+      throw new SettingsError(name, 'must be 32 bytes in base64url (generate one with `openssl rand -base64 32`)');
+    }
+    return raw;
+  }
+
+  tokenPrefix(name: string): string {
+    const raw = this.optional(name);
+    if (raw === undefined) return '';
+    if (!/^[a-z0-9]{1,20}$/.test(raw)) {
+      throw new SettingsError(name, 'must be 1 to 20 lowercase letters or digits');
+    }
+    return raw;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      throw new SettingsError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+    }
+    return raw as T;
+  }
+}

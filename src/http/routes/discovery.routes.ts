@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import type { Settings } from '../../config/settings.ts';
+import type { KeyManager } from '../../keys/key-manager.ts';
+import { openidConfiguration } from '../../keys/openid-configuration.ts';
+
+/** GitLab's header for its JWKS. A day is safe: a key is published a whole rotation interval before it signs. */
+const JWKS_CACHE_CONTROL = 'max-age=86400, public, must-revalidate, no-transform';
+const DISCOVERY_CACHE_CONTROL = 'max-age=3600, public';
+
+/** The role whose keys sign the instance's tokens (ID tokens, user AI tokens, registry tokens). */
+const INSTANCE_ROLE = 'instance';
+
+/** OIDC discovery and the instance's JWKS, at GitLab's paths. */
+export async function discoveryRoutes(
+  app: FastifyInstance,
+  options: { keys: KeyManager; settings: Settings },
+): Promise<void> {
+  const jwks = async (_request: unknown, reply: import('fastify').FastifyReply) => {
+    const body = await options.keys.jwks(INSTANCE_ROLE);
+    return reply.header('cache-control', JWKS_CACHE_CONTROL).type('application/json').send(body);
+  };
+  app.get('/oauth/discovery/keys', jwks);
+  app.get('/-/jwks', jwks);
+
+  app.get('/.well-known/openid-configuration', async (_request, reply) =>
+    reply
+      .header('cache-control', DISCOVERY_CACHE_CONTROL)
+      .type('application/json')
+      .send(openidConfiguration(options.settings.externalUrl)),
+  );
+}

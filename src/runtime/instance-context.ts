@@ -1,0 +1,21 @@
+import type { Settings } from '../config/settings.ts';
+import type { InstanceSecrets } from '../crypto/instance-secrets.ts';
+import type { KeyManager } from '../keys/key-manager.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Db } from '../store/database.ts';
+import type { TokenAuthenticator } from '../tokens/token-authenticator.ts';
+import type { Clock } from '../util/clock.ts';
+
+/** Everything the instance role's services share; built once at start-up. */
+export interface InstanceContext {
+  settings: Settings;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  secrets: InstanceSecrets;
+  keys: KeyManager;
+  metrics: Metrics;
+  /** Every opaque token kind the API accepts, tried by prefix. */
+  tokenAuthenticators: TokenAuthenticator[];
+}

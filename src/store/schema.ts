@@ -1,0 +1,141 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/*
+ * Row types of every table. Times are ISO-8601 UTC strings and flags are 0/1 integers in both engines,
+ * so the same query means the same thing on SQLite and PostgreSQL.
+ */
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  email: string;
+  name: string;
+  password_digest: string | null;
+  is_admin: number;
+  state: 'active' | 'blocked';
+  /** null for a person; the kind of bot otherwise. */
+  bot_kind: 'project_bot' | 'group_bot' | 'service_account' | null;
+  composite_identity_enforced: number;
+  created_at: string;
+}
+
+/** Groups and personal namespaces, as on the platform: a project always lives in one. */
+export interface NamespacesTable {
+  id: Generated<number>;
+  kind: 'group' | 'user';
+  name: string;
+  path: string;
+  full_path: string;
+  parent_id: number | null;
+  owner_user_id: number | null;
+  visibility: Visibility;
+  description: string;
+  created_at: string;
+}
+
+export type Visibility = 'public' | 'internal' | 'private';
+
+export interface ProjectsTable {
+  id: Generated<number>;
+  name: string;
+  path: string;
+  full_path: string;
+  namespace_id: number;
+  visibility: Visibility;
+  description: string;
+  default_branch: string;
+  creator_id: number | null;
+  created_at: string;
+}
+
+export interface MembersTable {
+  id: Generated<number>;
+  source_type: 'project' | 'namespace';
+  source_id: number;
+  user_id: number;
+  access_level: number;
+  expires_at: string | null;
+  created_at: string;
+}
+
+export interface AccessTokensTable {
+  id: Generated<number>;
+  kind: 'personal' | 'project' | 'group';
+  user_id: number;
+  /** Project or group the token's bot belongs to; null for personal tokens. */
+  resource_id: number | null;
+  name: string;
+  description: string;
+  digest: string;
+  scopes: string;
+  access_level: number | null;
+  created_at: string;
+  expires_at: string;
+  revoked: number;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  last_used_ips: string;
+  /** The token this one replaced by rotation; the chain is the rotation family. */
+  previous_token_id: number | null;
+}
+
+export interface SigningKeysTable {
+  id: Generated<number>;
+  role: string;
+  kid: string;
+  alg: string;
+  state: 'next' | 'active' | 'retired';
+  public_jwk: string;
+  private_jwk_encrypted: string;
+  created_at: string;
+  activated_at: string | null;
+  retired_at: string | null;
+  /** After this instant no token signed by the key can still be valid, so it leaves the JWKS. */
+  remove_after: string | null;
+}
+
+export interface SessionsTable {
+  /** Keyed digest of the session id carried by the cookie. */
+  id: string;
+  user_id: number;
+  created_at: string;
+  last_seen_at: string;
+  ip_address: string | null;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  created_at: string;
+  author_id: number | null;
+  author_name: string;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  target_details: string | null;
+  ip_address: string | null;
+  details: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  namespaces: NamespacesTable;
+  projects: ProjectsTable;
+  members: MembersTable;
+  access_tokens: AccessTokensTable;
+  signing_keys: SigningKeysTable;
+  sessions: SessionsTable;
+  audit_events: AuditEventsTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type Namespace = Selectable<NamespacesTable>;
+export type Project = Selectable<ProjectsTable>;
+export type Member = Selectable<MembersTable>;
+export type AccessToken = Selectable<AccessTokensTable>;
+export type SigningKey = Selectable<SigningKeysTable>;
+export type Session = Selectable<SessionsTable>;
+export type AuditEvent = Selectable<AuditEventsTable>;
