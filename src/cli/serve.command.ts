@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import pino from 'pino';
 import { loadSettings } from '../config/settings.ts';
 import { createLogger } from '../observability/logger.ts';
 import { startInstance } from '../runtime/start-instance.ts';
@@ -16,11 +17,12 @@ export function serveCommand(): Command {
         throw new Error(`unknown role "${role}"; expected one of ${SERVABLE.join(', ')}`);
       }
       const settings = loadSettings();
-      const logger = createLogger({ level: settings.logLevel });
+      // Logs go to stderr; stdout carries only what the operator must read (URLs, one-time seed secrets).
+      const logger = createLogger({ level: settings.logLevel, destination: pino.destination(2) });
       const instance = await startInstance(settings, { logger });
       const lines = [`instance listening on ${instance.url} (external URL ${settings.externalUrl})`];
       if (role === 'all') lines.push(...(await seedDemo(instance.context)));
-      process.stdout.write(`\n${lines.join('\n')}\n\n`);
+      process.stdout.write(`\n${lines.join('\n')}\n\nTessera is ready.\n`);
 
       const shutdown = async (signal: string) => {
         logger.info({ signal }, 'shutting down');

@@ -1,4 +1,4 @@
-import type { JWK, JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import { SYSTEM_ACTOR, type Actor } from '../audit/audit-log.ts';
 import type { Settings } from '../config/settings.ts';
 import type { SecretBox } from '../crypto/secrets.ts';
@@ -11,6 +11,7 @@ import {
 } from '../store/signing-keys.repository.ts';
 import type { Clock } from '../util/clock.ts';
 import { generateKey } from './generate-key.ts';
+import { toJwks, type Jwks } from './jwks.ts';
 import {
   fillMissingKeys,
   nextRotationAt,
@@ -20,8 +21,8 @@ import {
   type RotationResult,
 } from './key-lifecycle.ts';
 import { toKeyListing, type KeyListing } from './key-listing.ts';
+import { KeyScheduler } from './key-scheduler.ts';
 import type { Transition } from './key-transitions.ts';
-import { toPublicJwk } from './public-jwk.ts';
 import { sealKey } from './seal-key.ts';
 import { signJwt, type SignJwtOptions } from './sign-jwt.ts';
 import { SignerCache } from './signer-cache.ts';
@@ -52,11 +53,11 @@ export interface TickResult {
  */
 export class KeyManager {
   readonly #signers: SignerCache;
-  #timer: NodeJS.Timeout | undefined;
-  #ticking = false;
+  readonly #scheduler: KeyScheduler;
 
   constructor(private readonly deps: KeyManagerDeps) {
     this.#signers = new SignerCache(deps);
+    this.#scheduler = new KeyScheduler((role) => this.tick(role), deps.logger);
   }
 
   /** Creates the role's active and next keys if either is missing; does nothing otherwise. */
@@ -67,14 +68,14 @@ export class KeyManager {
     ]);
     if (active && next) return;
     // Generate outside the lock (RSA takes a while); a replica that loses the race wastes its keys.
-    const supply = this.#supply((active ? 0 : 1) + (next ? 0 : 1));
+    const supply = await this.#supply((active ? 0 : 1) + (next ? 0 : 1));
     const created = await this.#locked(role, SYSTEM_ACTOR, (t) => fillMissingKeys(t, role, supply));
     if (created.length > 0) this.deps.logger.info({ role, created }, 'signing keys created');
   }
 
   /** Rotates now: next → active, active → retired, a new next key; expired retired keys are removed. */
   async rotate(role: string, actor: Actor): Promise<RotationResult> {
-    const supply = this.#supply(1);
+    const supply = await this.#supply(1);
     const result = await this.#locked(role, actor, async (t) => {
       const rotation = await rotateKeys(t, role, supply, this.deps.settings.maxJwtLifetimeSeconds);
       await removeExpiredKeys(t, role);
@@ -87,7 +88,7 @@ export class KeyManager {
   /** The scheduled step: rotates once the active key is older than the rotation interval, removes expired keys. */
   async tick(role: string, actor: Actor = SYSTEM_ACTOR): Promise<TickResult> {
     const active = await findSigningKeyByState(this.deps.db, role, 'active');
-    const supply = this.#supply(active && !this.#due(active.activated_at) ? 0 : 1);
+    const supply = await this.#supply(active && !this.#due(active.activated_at) ? 0 : 1);
     const result = await this.#locked(role, actor, async (t): Promise<TickResult> => {
       // Re-read under the lock: another replica may have rotated since the check above.
       const current = await findSigningKeyByState(t.trx, role, 'active');
@@ -97,21 +98,20 @@ export class KeyManager {
           : await rotateKeys(t, role, supply, this.deps.settings.maxJwtLifetimeSeconds);
       return { rotated, removed: await removeExpiredKeys(t, role) };
     });
-    if (result.rotated) this.deps.logger.info({ role, ...result.rotated }, 'signing keys rotated on schedule');
-    if (result.removed.length > 0) this.deps.logger.info({ role, removed: result.removed }, 'signing keys removed');
+    if (result.rotated)
+      this.deps.logger.info({ role, ...result.rotated }, 'signing keys rotated on schedule');
+    if (result.removed.length > 0)
+      this.deps.logger.info({ role, removed: result.removed }, 'signing keys removed');
     return result;
   }
 
   /** Runs `tick` for each role every `intervalMs`; the timer does not keep the process alive. */
   startScheduler(roles: readonly string[], intervalMs: number): void {
-    this.stopScheduler();
-    this.#timer = setInterval(() => void this.#tickAll(roles), intervalMs);
-    this.#timer.unref();
+    this.#scheduler.start(roles, intervalMs);
   }
 
   stopScheduler(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#scheduler.stop();
   }
 
   /** Signs `claims` with the role's active key; see {@link signJwt} for the claims it sets. */
@@ -125,18 +125,17 @@ export class KeyManager {
   }
 
   /** The public keys a verifier needs: active, next, and retired keys whose tokens may still be valid. */
-  async jwks(role: string): Promise<{ keys: JWK[] }> {
-    const now = this.deps.clock.now().toISOString();
-    const rank = { active: 0, next: 1, retired: 2 } as const;
-    const published = (await listSigningKeys(this.deps.db, role))
-      .filter((key) => key.state !== 'retired' || (key.remove_after !== null && key.remove_after > now))
-      .sort((a, b) => rank[a.state] - rank[b.state] || b.id - a.id);
-    return { keys: published.map((key) => toPublicJwk(JSON.parse(key.public_jwk) as JWK)) };
+  async jwks(role: string): Promise<Jwks> {
+    return toJwks(await listSigningKeys(this.deps.db, role), this.deps.clock.now());
   }
 
   /** The role's keys and the time of the next scheduled rotation, for the CLI. */
   async list(role: string): Promise<KeyListing> {
-    return toKeyListing(role, await listSigningKeys(this.deps.db, role), this.deps.settings.keyRotationIntervalSeconds);
+    return toKeyListing(
+      role,
+      await listSigningKeys(this.deps.db, role),
+      this.deps.settings.keyRotationIntervalSeconds,
+    );
   }
 
   #due(activatedAt: string | null): boolean {
@@ -145,13 +144,15 @@ export class KeyManager {
     return at.getTime() <= this.deps.clock.now().getTime();
   }
 
-  /** `count` keys generated now, then more on demand should the locked step need them. */
-  #supply(count: number): KeySupply {
-    const generate = async () => sealKey(this.deps.box, await generateKey(this.deps.settings.signingAlgorithm));
-    const ready = Array.from({ length: count }, generate);
-    // A key left unused (another replica won the race) must not surface as an unhandled rejection.
-    for (const key of ready) key.catch(() => undefined);
-    return () => ready.shift() ?? generate();
+  /**
+   * `count` keys generated before the lock is taken: generating RSA keys takes a while, and on SQLite
+   * the lock is the whole store's write lock. Should the locked step need more, they are made there.
+   */
+  async #supply(count: number): Promise<KeySupply> {
+    const generate = async () =>
+      sealKey(this.deps.box, await generateKey(this.deps.settings.signingAlgorithm));
+    const ready = await Promise.all(Array.from({ length: count }, generate));
+    return async () => ready.shift() ?? generate();
   }
 
   async #locked<T>(role: string, actor: Actor, step: (t: Transition) => Promise<T>): Promise<T> {
@@ -162,21 +163,6 @@ export class KeyManager {
       });
     } finally {
       this.#signers.forget(role);
-    }
-  }
-
-  async #tickAll(roles: readonly string[]): Promise<void> {
-    // A slow tick (a locked store) must not pile up behind itself.
-    if (this.#ticking) return;
-    this.#ticking = true;
-    try {
-      for (const role of roles) {
-        await this.tick(role).catch((error: unknown) =>
-          this.deps.logger.error({ err: error, role }, 'scheduled signing key rotation failed'),
-        );
-      }
-    } finally {
-      this.#ticking = false;
     }
   }
 }

@@ -78,3 +78,49 @@ export async function deleteMember(db: Executor, source: MemberSource, userId: n
     .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
+
+/** Every membership the user holds, of projects and of groups. */
+export async function listMembershipsOfUser(db: Executor, userId: number): Promise<Member[]> {
+  return db.selectFrom('members').selectAll().where('user_id', '=', userId).execute();
+}
+
+/** The members of several sources at once (a project and its ancestor groups). */
+export async function listMembersOfSources(db: Executor, sources: readonly MemberSource[]): Promise<Member[]> {
+  if (sources.length === 0) return [];
+  return db
+    .selectFrom('members')
+    .selectAll()
+    .where((eb) =>
+      eb.or(sources.map((source) => eb.and([eb('source_type', '=', source.type), eb('source_id', '=', source.id)]))),
+    )
+    .orderBy('id')
+    .execute();
+}
+
+/** Members of the source at exactly this level (how many owners a group has left). */
+export async function countMembersAtLevel(db: Executor, source: MemberSource, accessLevel: number): Promise<number> {
+  const row = await db
+    .selectFrom('members')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('source_type', '=', source.type)
+    .where('source_id', '=', source.id)
+    .where('access_level', '=', accessLevel)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function updateMemberExpiry(
+  db: Executor,
+  source: MemberSource,
+  userId: number,
+  expiresAt: string | null,
+): Promise<Member | undefined> {
+  return db
+    .updateTable('members')
+    .set({ expires_at: expiresAt })
+    .where('source_type', '=', source.type)
+    .where('source_id', '=', source.id)
+    .where('user_id', '=', userId)
+    .returningAll()
+    .executeTakeFirst();
+}

@@ -1,6 +1,6 @@
-import type { Insertable } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Executor } from './database.ts';
-import type { Namespace, NamespacesTable } from './schema.ts';
+import type { Namespace, NamespacesTable, Visibility } from './schema.ts';
 
 export async function insertNamespace(db: Executor, namespace: Insertable<NamespacesTable>): Promise<Namespace> {
   return db.insertInto('namespaces').values(namespace).returningAll().executeTakeFirstOrThrow();
@@ -68,4 +68,57 @@ export async function groupWithDescendantIds(db: Executor, id: number): Promise<
 export async function findGroupByRef(db: Executor, ref: string): Promise<Namespace | undefined> {
   const namespace = /^\d+$/.test(ref) ? await findNamespaceById(db, Number(ref)) : await findNamespaceByFullPath(db, ref);
   return namespace?.kind === 'group' ? namespace : undefined;
+}
+
+export async function findNamespacesByIds(db: Executor, ids: readonly number[]): Promise<Namespace[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('namespaces').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+}
+
+/** Which groups a listing may return: those of the visibilities, plus the listed ids. */
+export interface GroupAccess {
+  visibilities: readonly Visibility[];
+  ids: readonly number[];
+}
+
+export interface GroupQuery {
+  /** Absent: every group (an administrator's view). */
+  access?: GroupAccess;
+  search?: string;
+  topLevelOnly?: boolean;
+  limit: number;
+  offset: number;
+}
+
+/** Groups the caller may see, by id; `access` is decided by the identity module. */
+export async function listAccessibleGroups(db: Executor, query: GroupQuery): Promise<Namespace[]> {
+  return accessibleGroups(db, query).selectAll().orderBy('id').limit(query.limit).offset(query.offset).execute();
+}
+
+export async function countAccessibleGroups(db: Executor, query: Omit<GroupQuery, 'limit' | 'offset'>): Promise<number> {
+  const row = await accessibleGroups(db, query)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+function accessibleGroups(db: Executor, query: Omit<GroupQuery, 'limit' | 'offset'>) {
+  let select = db.selectFrom('namespaces').where('kind', '=', 'group');
+  const access = query.access;
+  if (access) {
+    select = select.where((eb) => {
+      const allowed = [];
+      if (access.visibilities.length > 0) allowed.push(eb('visibility', 'in', [...access.visibilities]));
+      if (access.ids.length > 0) allowed.push(eb('id', 'in', [...access.ids]));
+      return allowed.length > 0 ? eb.or(allowed) : sql<boolean>`1 = 0`;
+    });
+  }
+  if (query.topLevelOnly) select = select.where('parent_id', 'is', null);
+  if (query.search !== undefined) {
+    const pattern = `%${query.search.toLowerCase()}%`;
+    select = select.where((eb) =>
+      eb.or([eb(eb.fn('lower', ['full_path']), 'like', pattern), eb(eb.fn('lower', ['name']), 'like', pattern)]),
+    );
+  }
+  return select;
 }

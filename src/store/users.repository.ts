@@ -26,6 +26,8 @@ export async function findUserByLogin(db: Executor, login: string): Promise<User
 export interface UserFilter {
   username?: string;
   search?: string;
+  /** Only users in this state. */
+  state?: User['state'];
   /** Include bot users (project/group bots, service accounts). */
   includeBots?: boolean;
   limit: number;
@@ -33,8 +35,22 @@ export interface UserFilter {
 }
 
 export async function listUsers(db: Executor, filter: UserFilter): Promise<User[]> {
-  let query = db.selectFrom('users').selectAll();
-  if (filter.username !== undefined) query = query.where('username', '=', filter.username);
+  return filteredUsers(db, filter).selectAll().orderBy('id').limit(filter.limit).offset(filter.offset).execute();
+}
+
+/** How many users the filter matches, ignoring its limit and offset (for pagination headers). */
+export async function countUsersMatching(db: Executor, filter: Omit<UserFilter, 'limit' | 'offset'>): Promise<number> {
+  const row = await filteredUsers(db, filter)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+function filteredUsers(db: Executor, filter: Omit<UserFilter, 'limit' | 'offset'>) {
+  let query = db.selectFrom('users');
+  if (filter.username !== undefined) {
+    query = query.where((eb) => eb(eb.fn('lower', ['username']), '=', filter.username!.toLowerCase()));
+  }
   if (filter.search !== undefined) {
     const pattern = `%${filter.search.toLowerCase()}%`;
     query = query.where((eb) =>
@@ -45,8 +61,31 @@ export async function listUsers(db: Executor, filter: UserFilter): Promise<User[
       ]),
     );
   }
+  if (filter.state !== undefined) query = query.where('state', '=', filter.state);
   if (!filter.includeBots) query = query.where('bot_kind', 'is', null);
-  return query.orderBy('id').limit(filter.limit).offset(filter.offset).execute();
+  return query;
+}
+
+export async function findUsersByIds(db: Executor, ids: readonly number[]): Promise<User[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('users').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+}
+
+/** Username lookup as uniqueness is meant: `Alice` and `alice` are the same name. */
+export async function findUserByUsernameIgnoringCase(db: Executor, username: string): Promise<User | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where((eb) => eb(eb.fn('lower', ['username']), '=', username.toLowerCase()))
+    .executeTakeFirst();
+}
+
+export async function findUserByEmail(db: Executor, email: string): Promise<User | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+    .executeTakeFirst();
 }
 
 export async function updateUser(db: Executor, id: number, changes: UserUpdate): Promise<User | undefined> {

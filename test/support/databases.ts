@@ -57,6 +57,7 @@ async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   } catch (error) {
     throw new Error(
       `PostgreSQL is needed for the store tests and is not reachable at ${POSTGRES_ADMIN_URL} (${(error as Error).message}); set TESSERA_TEST_POSTGRES_URL`,
+      { cause: error },
     );
   }
   try {

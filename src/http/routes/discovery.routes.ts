@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Settings } from '../../config/settings.ts';
 import type { KeyManager } from '../../keys/key-manager.ts';
 import { openidConfiguration } from '../../keys/openid-configuration.ts';
@@ -15,7 +15,7 @@ export async function discoveryRoutes(
   app: FastifyInstance,
   options: { keys: KeyManager; settings: Settings },
 ): Promise<void> {
-  const jwks = async (_request: unknown, reply: import('fastify').FastifyReply) => {
+  const jwks = async (_request: FastifyRequest, reply: FastifyReply) => {
     const body = await options.keys.jwks(INSTANCE_ROLE);
     return reply.header('cache-control', JWKS_CACHE_CONTROL).type('application/json').send(body);
   };

@@ -1,0 +1,166 @@
+import { recordAudit, type Actor } from '../audit/audit-log.ts';
+import { badRequest, notFound, TesseraError } from '../errors/tessera-error.ts';
+import type { Executor } from '../store/database.ts';
+import { inTransaction, isUniqueViolation } from '../store/in-transaction.ts';
+import { findNamespaceByFullPath, insertNamespace } from '../store/namespaces.repository.ts';
+import type { User } from '../store/schema.ts';
+import { deleteSessionsOfUser } from '../store/sessions.repository.ts';
+import {
+  findUserByEmail,
+  findUserById,
+  findUserByUsernameIgnoringCase,
+  insertUser,
+  updateUser,
+} from '../store/users.repository.ts';
+import type { Clock } from '../util/clock.ts';
+import { assertValidPath, validEmail, validName } from './naming-rules.ts';
+import { hashPassword, passwordProblem } from './password.ts';
+
+export interface NewUserInput {
+  username: string;
+  email: string;
+  /** Display name; the username when absent. */
+  name?: string;
+  /** Absent: the user cannot sign in with a password (until one is set). */
+  password?: string;
+  admin?: boolean;
+  /** For bot users and service accounts, which get no personal namespace. */
+  botKind?: NonNullable<User['bot_kind']>;
+}
+
+const taken = (field: 'username' | 'email') =>
+  new TesseraError('conflict', `${field === 'username' ? 'Username' : 'Email'} has already been taken`, { field });
+
+/**
+ * Creates a user and, for a person, the personal namespace named after them (`path` = username),
+ * with the audit event, in one transaction. Authorisation is the caller's: an admin on the API, the
+ * operator on the CLI.
+ *
+ * @example
+ * const alice = await createUser(db, clock, SYSTEM_ACTOR, { username: 'alice', email: 'alice@example.com', password });
+ */
+export async function createUser(db: Executor, clock: Clock, actor: Actor, input: NewUserInput): Promise<User> {
+  assertValidPath('username', input.username, { topLevel: input.botKind === undefined });
+  const email = validEmail(input.email);
+  const name = validName('name', input.name ?? input.username);
+  if (input.password !== undefined) {
+    const problem = passwordProblem(input.password);
+    if (problem) throw badRequest('password', problem);
+  }
+  const passwordDigest = input.password === undefined ? null : await hashPassword(input.password);
+  const now = clock.now().toISOString();
+  try {
+    return await inTransaction(db, async (trx) => {
+      if (await findUserByUsernameIgnoringCase(trx, input.username)) throw taken('username');
+      // A person's username is also the path of their namespace, which groups share.
+      if (input.botKind === undefined && (await findNamespaceByFullPath(trx, input.username))) throw taken('username');
+      if (await findUserByEmail(trx, email)) throw taken('email');
+      const user = await insertUser(trx, {
+        username: input.username,
+        email,
+        name,
+        password_digest: passwordDigest,
+        is_admin: input.admin ? 1 : 0,
+        state: 'active',
+        bot_kind: input.botKind ?? null,
+        composite_identity_enforced: 0,
+        created_at: now,
+      });
+      if (user.bot_kind === null) {
+        await insertNamespace(trx, {
+          kind: 'user',
+          name: user.name,
+          path: user.username,
+          full_path: user.username,
+          parent_id: null,
+          owner_user_id: user.id,
+          visibility: 'private',
+          description: '',
+          created_at: now,
+        });
+      }
+      await recordAudit(trx, clock, actor, {
+        action: 'user.created',
+        entity: { type: 'user', id: user.id },
+        target: { type: 'user', id: user.id, details: user.username },
+        details: { username: user.username, admin: user.is_admin === 1, bot_kind: user.bot_kind },
+      });
+      return user;
+    });
+  } catch (error) {
+    // Two creations racing for one name: the loser sees the constraint, and gets the same answer.
+    if (isUniqueViolation(error)) throw taken('username');
+    throw error;
+  }
+}
+
+/** Blocks a user: they can no longer sign in or use any credential, and their sessions end now. */
+export async function blockUser(db: Executor, clock: Clock, actor: Actor, userId: number): Promise<User> {
+  return setState(db, clock, actor, userId, 'blocked');
+}
+
+/** Lets a blocked user in again. */
+export async function unblockUser(db: Executor, clock: Clock, actor: Actor, userId: number): Promise<User> {
+  return setState(db, clock, actor, userId, 'active');
+}
+
+async function setState(
+  db: Executor,
+  clock: Clock,
+  actor: Actor,
+  userId: number,
+  state: User['state'],
+): Promise<User> {
+  return inTransaction(db, async (trx) => {
+    const user = await findUserById(trx, userId);
+    if (!user) throw notFound('User');
+    if (user.state === state) return user;
+    const updated = (await updateUser(trx, userId, { state }))!;
+    if (state === 'blocked') await deleteSessionsOfUser(trx, userId);
+    await recordAudit(trx, clock, actor, {
+      action: state === 'blocked' ? 'user.blocked' : 'user.unblocked',
+      entity: { type: 'user', id: userId },
+      target: { type: 'user', id: userId, details: user.username },
+    });
+    return updated;
+  });
+}
+
+/** Grants or withdraws instance administration. */
+export async function setAdmin(db: Executor, clock: Clock, actor: Actor, userId: number, admin: boolean): Promise<User> {
+  return inTransaction(db, async (trx) => {
+    const user = await findUserById(trx, userId);
+    if (!user) throw notFound('User');
+    if ((user.is_admin === 1) === admin) return user;
+    const updated = (await updateUser(trx, userId, { is_admin: admin ? 1 : 0 }))!;
+    await recordAudit(trx, clock, actor, {
+      action: admin ? 'user.admin_granted' : 'user.admin_revoked',
+      entity: { type: 'user', id: userId },
+      target: { type: 'user', id: userId, details: user.username },
+    });
+    return updated;
+  });
+}
+
+/** Sets (or replaces) a user's password; their other sessions end. */
+export async function setPassword(
+  db: Executor,
+  clock: Clock,
+  actor: Actor,
+  userId: number,
+  password: string,
+): Promise<void> {
+  const problem = passwordProblem(password);
+  if (problem) throw badRequest('password', problem);
+  const digest = await hashPassword(password);
+  await inTransaction(db, async (trx) => {
+    const user = await updateUser(trx, userId, { password_digest: digest });
+    if (!user) throw notFound('User');
+    await deleteSessionsOfUser(trx, userId);
+    await recordAudit(trx, clock, actor, {
+      action: 'user.password_changed',
+      entity: { type: 'user', id: userId },
+      target: { type: 'user', id: userId, details: user.username },
+    });
+  });
+}

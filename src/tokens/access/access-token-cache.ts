@@ -1,0 +1,91 @@
+import type { AccessToken, User } from '../../store/schema.ts';
+import type { Clock } from '../../util/clock.ts';
+
+/** What a cache hit spares: the token row, its owner and its parsed scopes. */
+export interface CachedAccessToken {
+  token: AccessToken;
+  owner: User;
+  scopes: readonly string[];
+}
+
+interface Entry extends CachedAccessToken {
+  storedAt: number;
+}
+
+/** Longest time a revocation made by another replica can go unnoticed here. */
+export const ACCESS_TOKEN_CACHE_TTL_MS = 30_000;
+const MAX_ENTRIES = 10_000;
+
+/**
+ * A short-lived, bounded cache of authenticated access tokens keyed by digest, so a busy client does
+ * not cost a lookup per request. Revocation and rotation in this process call {@link forget}; the
+ * expiry, revocation and owner checks still run on every hit.
+ */
+export class AccessTokenCache {
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly ttlMs = ACCESS_TOKEN_CACHE_TTL_MS,
+    private readonly maxEntries = MAX_ENTRIES,
+  ) {}
+
+  get(digest: string): CachedAccessToken | undefined {
+    const entry = this.#entries.get(digest);
+    if (!entry) return undefined;
+    const age = this.clock.now().getTime() - entry.storedAt;
+    if (age >= this.ttlMs || age < 0) {
+      this.#entries.delete(digest);
+      return undefined;
+    }
+    return entry;
+  }
+
+  set(digest: string, value: CachedAccessToken): void {
+    this.#entries.delete(digest);
+    // Oldest first out: Map keeps insertion order.
+    while (this.#entries.size >= this.maxEntries) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.#entries.delete(oldest);
+    }
+    this.#entries.set(digest, { ...value, storedAt: this.clock.now().getTime() });
+  }
+
+  /** Replaces the cached row (after recording a use) without extending the entry's life. */
+  refresh(digest: string, token: AccessToken): void {
+    const entry = this.#entries.get(digest);
+    if (entry) entry.token = token;
+  }
+
+  /** Drops a token: call it when the token is revoked or rotated. */
+  forget(digest: string): void {
+    this.#entries.delete(digest);
+  }
+
+  /** Drops every token of a user: call it when the user is blocked or changes. */
+  forgetOwner(userId: number): void {
+    for (const [digest, entry] of this.#entries) {
+      if (entry.owner.id === userId) this.#entries.delete(digest);
+    }
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+const caches = new WeakMap<object, AccessTokenCache>();
+
+/**
+ * The one cache of the instance that owns `store`. Keyed by the store handle because the instance
+ * context is built elsewhere, and several instances may share a process (tests, `serve all`).
+ */
+export function accessTokenCacheFor(store: object, clock: Clock): AccessTokenCache {
+  let cache = caches.get(store);
+  if (!cache) {
+    cache = new AccessTokenCache(clock);
+    caches.set(store, cache);
+  }
+  return cache;
+}

@@ -1,0 +1,44 @@
+import { badRequest } from '../../errors/tessera-error.ts';
+import type { Clock } from '../../util/clock.ts';
+import { validateExpiry } from './access-token-expiry.ts';
+import { validateScopes, type AccessTokenScope, type ScopeAudience } from './scopes.ts';
+
+/** What a client asks for when creating a token, as the transport parsed it (not yet validated). */
+export interface NewAccessTokenRequest {
+  name?: string;
+  description?: string;
+  scopes: readonly string[];
+  expiresAt?: unknown;
+}
+
+export interface ValidAccessTokenRequest {
+  name: string;
+  description: string;
+  scopes: AccessTokenScope[];
+  expiresAt: string;
+}
+
+const MAX_NAME = 255;
+const MAX_DESCRIPTION = 255;
+
+/** The request, checked field by field; the first problem is a 400 naming its field. */
+export function validateNewAccessToken(
+  request: NewAccessTokenRequest,
+  audience: ScopeAudience,
+  clock: Clock,
+  maxLifetimeDays: number,
+): ValidAccessTokenRequest {
+  const name = request.name?.trim() ?? '';
+  if (name.length === 0) throw badRequest('name', 'is missing');
+  if (name.length > MAX_NAME) throw badRequest('name', `is too long (maximum is ${MAX_NAME} characters)`);
+  const description = request.description ?? '';
+  if (description.length > MAX_DESCRIPTION) {
+    throw badRequest('description', `is too long (maximum is ${MAX_DESCRIPTION} characters)`);
+  }
+  return {
+    name,
+    description,
+    scopes: validateScopes(request.scopes, audience),
+    expiresAt: validateExpiry(request.expiresAt, clock, maxLifetimeDays),
+  };
+}
