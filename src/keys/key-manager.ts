@@ -27,6 +27,9 @@ import { sealKey } from './seal-key.ts';
 import { signJwt, type SignJwtOptions } from './sign-jwt.ts';
 import { SignerCache } from './signer-cache.ts';
 
+/** Extra seconds a retired key stays published beyond the longest token lifetime. */
+export const RETIREMENT_MARGIN_SECONDS = 60;
+
 export interface KeyManagerDeps {
   db: Db;
   clock: Clock;
@@ -73,11 +76,19 @@ export class KeyManager {
     if (created.length > 0) this.deps.logger.info({ role, created }, 'signing keys created');
   }
 
+  /**
+   * How long a retired key stays published: the longest token lifetime, plus a margin for replicas
+   * that still sign with it for a moment after a rotation (their active-key cache) and for clock skew.
+   */
+  #retentionSeconds(): number {
+    return this.deps.settings.maxJwtLifetimeSeconds + RETIREMENT_MARGIN_SECONDS;
+  }
+
   /** Rotates now: next → active, active → retired, a new next key; expired retired keys are removed. */
   async rotate(role: string, actor: Actor): Promise<RotationResult> {
     const supply = await this.#supply(1);
     const result = await this.#locked(role, actor, async (t) => {
-      const rotation = await rotateKeys(t, role, supply, this.deps.settings.maxJwtLifetimeSeconds);
+      const rotation = await rotateKeys(t, role, supply, this.#retentionSeconds());
       await removeExpiredKeys(t, role);
       return rotation;
     });
@@ -95,7 +106,7 @@ export class KeyManager {
       const rotated =
         current && !this.#due(current.activated_at)
           ? null
-          : await rotateKeys(t, role, supply, this.deps.settings.maxJwtLifetimeSeconds);
+          : await rotateKeys(t, role, supply, this.#retentionSeconds());
       return { rotated, removed: await removeExpiredKeys(t, role) };
     });
     if (result.rotated)

@@ -3,6 +3,7 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JW
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/audit/audit-log.ts';
 import { TesseraError } from '../../src/errors/tessera-error.ts';
+import { RETIREMENT_MARGIN_SECONDS } from '../../src/keys/key-manager.ts';
 import { openDatabase, type Db } from '../../src/store/database.ts';
 import { listSigningKeys } from '../../src/store/signing-keys.repository.ts';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.ts';
@@ -138,7 +139,7 @@ describe.each(ENGINES)('signing keys on %s', (engine) => {
     const retired = after.find((k) => k.kid === oldActive)!;
     expect(retired).toMatchObject({ state: 'retired', retired_at: '2026-01-01T00:01:00.000Z' });
     expect(retired.remove_after).toBe(
-      new Date(Date.parse('2026-01-01T00:01:00.000Z') + 24 * 3600 * 1000).toISOString(),
+      new Date(Date.parse('2026-01-01T00:01:00.000Z') + (24 * 3600 + RETIREMENT_MARGIN_SECONDS) * 1000).toISOString(),
     );
     expect(after.find((k) => k.kid === oldNext)).toMatchObject({
       state: 'active',
@@ -168,7 +169,7 @@ describe.each(ENGINES)('signing keys on %s', (engine) => {
     expect(decodeProtectedHeader(fresh).kid).not.toBe(retired);
     await expect(verifyAt(token)).resolves.toMatchObject({ payload: { scope: 'read' } });
 
-    world.clock.advance(24 * 3600 - 1);
+    world.clock.advance(24 * 3600 + RETIREMENT_MARGIN_SECONDS - 1);
     expect((await world.keys.tick(ROLE)).removed).toEqual([]);
     world.clock.advance(1);
     // Past remove_after the key leaves the JWKS even before the scheduler deletes it.
