@@ -4,13 +4,17 @@ import { TesseraError } from '../errors/tessera-error.ts';
 import { keysCommand } from './keys.command.ts';
 import { migrateCommand } from './migrate.command.ts';
 import { serveCommand } from './serve.command.ts';
+import { tokensCommand } from './tokens.command.ts';
+import { usersCommand } from './users.command.ts';
 
 const program = new Command('tessera')
   .description('Tessera: a credential authority for a DevOps platform and its AI services')
   .exitOverride()
   .addCommand(serveCommand())
   .addCommand(migrateCommand())
-  .addCommand(keysCommand());
+  .addCommand(keysCommand())
+  .addCommand(tokensCommand())
+  .addCommand(usersCommand());
 
 try {
   await program.parseAsync(process.argv);

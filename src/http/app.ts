@@ -15,17 +15,16 @@ export const MAX_HEADER_BYTES = 16 * 1024;
 export function createHttpApp(options: { logger: Logger; metrics: Metrics; trustProxy?: boolean }): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger,
-    disableRequestLogging: false,
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 1024 * 1024,
-    maxParamLength: 1000,
     http: { maxHeaderSize: MAX_HEADER_BYTES },
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
   }) as unknown as FastifyInstance;
 
   void app.register(formbody);
   void app.register(cookie);
   installErrorHandling(app);
+  acceptJsonLikeGitLab(app);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -33,4 +32,22 @@ export function createHttpApp(options: { logger: Logger; metrics: Metrics; trust
     options.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
   return app;
+}
+
+/**
+ * Two habits of GitLab clients: python-gitlab parses a body only when the content type is exactly
+ * `application/json` (no charset), and sends `DELETE` with that content type and no body at all.
+ */
+function acceptJsonLikeGitLab(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(request, body as string, done),
+  );
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.getHeader('content-type') === 'application/json; charset=utf-8') {
+      void reply.header('content-type', 'application/json');
+    }
+    return payload;
+  });
 }

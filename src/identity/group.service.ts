@@ -61,7 +61,10 @@ export async function createGroup(
           throw badRequest('parent_id', `has too deep a hierarchy (maximum is ${MAX_DEPTH} levels)`);
         }
         if (exceedsVisibility(visibility, parent.visibility)) {
-          throw badRequest('visibility_level', `${visibility} is not allowed since the parent group is ${parent.visibility}`);
+          throw badRequest(
+            'visibility_level',
+            `${visibility} is not allowed since the parent group is ${parent.visibility}`,
+          );
         }
         fullPath = `${parent.full_path}/${input.path}`;
       }

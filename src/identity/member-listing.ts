@@ -57,8 +57,18 @@ export async function listAllMembers(db: Executor, target: MemberTarget): Promis
   return views(db, [...highest.values()]);
 }
 
-async function views(db: Executor, rows: Awaited<ReturnType<typeof listMembersOfSources>>): Promise<MemberView[]> {
-  const users = new Map((await findUsersByIds(db, rows.map((row) => row.user_id))).map((user) => [user.id, user]));
+async function views(
+  db: Executor,
+  rows: Awaited<ReturnType<typeof listMembersOfSources>>,
+): Promise<MemberView[]> {
+  const users = new Map(
+    (
+      await findUsersByIds(
+        db,
+        rows.map((row) => row.user_id),
+      )
+    ).map((user) => [user.id, user]),
+  );
   return rows.flatMap((row) => {
     const user = users.get(row.user_id);
     if (!user) return [];

@@ -9,7 +9,9 @@ export type MemberTarget = { kind: 'project'; project: Project } | { kind: 'grou
 
 /** The membership rows' source for a target. */
 export function sourceOf(target: MemberTarget): MemberSource {
-  return target.kind === 'project' ? { type: 'project', id: target.project.id } : { type: 'namespace', id: target.group.id };
+  return target.kind === 'project'
+    ? { type: 'project', id: target.project.id }
+    : { type: 'namespace', id: target.group.id };
 }
 
 /** The namespace whose ancestors a target inherits members from. */
@@ -25,5 +27,7 @@ export function accessFactsFor(db: Executor, user: User, target: MemberTarget): 
 
 /** For audit events: `{ type: 'project', id }` or `{ type: 'group', id }`. */
 export function auditEntityOf(target: MemberTarget): { type: string; id: number } {
-  return target.kind === 'project' ? { type: 'project', id: target.project.id } : { type: 'group', id: target.group.id };
+  return target.kind === 'project'
+    ? { type: 'project', id: target.project.id }
+    : { type: 'group', id: target.group.id };
 }

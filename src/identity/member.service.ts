@@ -17,7 +17,13 @@ import { findUserById } from '../store/users.repository.ts';
 import type { Clock } from '../util/clock.ts';
 import { ACCESS_LEVELS, accessLevelName, isMemberAccessLevel } from './access-levels.ts';
 import { actorFor, type ActingUser } from './acting-user.ts';
-import { accessFactsFor, auditEntityOf, inheritanceRootOf, sourceOf, type MemberTarget } from './member-target.ts';
+import {
+  accessFactsFor,
+  auditEntityOf,
+  inheritanceRootOf,
+  sourceOf,
+  type MemberTarget,
+} from './member-target.ts';
 import { canGrantAccessLevel, canSee } from './permissions.ts';
 
 export type { MemberTarget } from './member-target.ts';
@@ -95,8 +101,10 @@ export async function updateMember(
     if (level < ACCESS_LEVELS.owner) await assertNotLastOwner(trx, target, existing);
     await assertNotBelowInherited(trx, target, userId, level);
     let updated = existing;
-    if (level !== existing.access_level) updated = (await updateMemberAccessLevel(trx, sourceOf(target), userId, level))!;
-    if (expiresAt !== undefined) updated = (await updateMemberExpiry(trx, sourceOf(target), userId, expiresAt))!;
+    if (level !== existing.access_level)
+      updated = (await updateMemberAccessLevel(trx, sourceOf(target), userId, level))!;
+    if (expiresAt !== undefined)
+      updated = (await updateMemberExpiry(trx, sourceOf(target), userId, expiresAt))!;
     await recordAudit(trx, clock, actorFor(by), {
       action: 'member.updated',
       entity: auditEntityOf(target),
@@ -130,14 +138,20 @@ export async function removeMember(
   });
 }
 
-async function authorize(db: Executor, by: ActingUser, target: MemberTarget, levels: number[]): Promise<void> {
+async function authorize(
+  db: Executor,
+  by: ActingUser,
+  target: MemberTarget,
+  levels: number[],
+): Promise<void> {
   const facts = await accessFactsFor(db, by.user, target);
   if (!canSee(facts)) throw notFound(target.kind === 'project' ? 'Project' : 'Group');
   if (!levels.every((level) => canGrantAccessLevel(facts, level))) throw forbidden();
 }
 
 function assertLevel(level: number): void {
-  if (!Number.isInteger(level) || !isMemberAccessLevel(level)) throw badRequest('access_level', 'does not have a valid value');
+  if (!Number.isInteger(level) || !isMemberAccessLevel(level))
+    throw badRequest('access_level', 'does not have a valid value');
 }
 
 function validExpiry(clock: Clock, expiresAt: string | null | undefined): string | null {
@@ -145,7 +159,8 @@ function validExpiry(clock: Clock, expiresAt: string | null | undefined): string
   if (!/^\d{4}-\d{2}-\d{2}$/.test(expiresAt) || Number.isNaN(Date.parse(expiresAt))) {
     throw badRequest('expires_at', 'is invalid');
   }
-  if (expiresAt <= clock.now().toISOString().slice(0, 10)) throw badRequest('expires_at', 'cannot be a date in the past');
+  if (expiresAt <= clock.now().toISOString().slice(0, 10))
+    throw badRequest('expires_at', 'cannot be a date in the past');
   return expiresAt;
 }
 
@@ -157,7 +172,12 @@ async function assertNotLastOwner(db: Executor, target: MemberTarget, member: Me
   }
 }
 
-async function assertNotBelowInherited(db: Executor, target: MemberTarget, userId: number, level: number): Promise<void> {
+async function assertNotBelowInherited(
+  db: Executor,
+  target: MemberTarget,
+  userId: number,
+  level: number,
+): Promise<void> {
   const root = inheritanceRootOf(target);
   if (root === null) return;
   const ancestors = await namespaceWithAncestors(db, root);

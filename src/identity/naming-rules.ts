@@ -23,21 +23,24 @@ const RESERVED_TOP_LEVEL = new Set(
 /** Throws a 400 naming `field` unless `value` is a valid path (a username, group or project path). */
 export function assertValidPath(field: string, value: string, options: { topLevel: boolean }): void {
   if (value.length === 0) throw badRequest(field, "can't be blank");
-  if (value.length > MAX_PATH_LENGTH) throw badRequest(field, `is too long (maximum is ${MAX_PATH_LENGTH} characters)`);
+  if (value.length > MAX_PATH_LENGTH)
+    throw badRequest(field, `is too long (maximum is ${MAX_PATH_LENGTH} characters)`);
   if (!PATH_PATTERN.test(value) || /\.(git|atom)$/i.test(value)) {
     throw badRequest(
       field,
       "can contain only letters, digits, '_', '-' and '.'. Cannot start with '-' or '.', or end in '.', '.git' or '.atom'.",
     );
   }
-  if (options.topLevel && RESERVED_TOP_LEVEL.has(value.toLowerCase())) throw badRequest(field, `${value} is a reserved name`);
+  if (options.topLevel && RESERVED_TOP_LEVEL.has(value.toLowerCase()))
+    throw badRequest(field, `${value} is a reserved name`);
 }
 
 /** Throws a 400 naming `field` unless `value` is a usable display name; returns it trimmed. */
 export function validName(field: string, value: string): string {
   const trimmed = value.trim();
   if (trimmed.length === 0) throw badRequest(field, "can't be blank");
-  if (trimmed.length > MAX_NAME_LENGTH) throw badRequest(field, `is too long (maximum is ${MAX_NAME_LENGTH} characters)`);
+  if (trimmed.length > MAX_NAME_LENGTH)
+    throw badRequest(field, `is too long (maximum is ${MAX_NAME_LENGTH} characters)`);
   if (CONTROL_CHARACTERS.test(trimmed)) throw badRequest(field, 'contains invalid characters');
   return trimmed;
 }
@@ -46,7 +49,8 @@ export function validName(field: string, value: string): string {
 export function validEmail(value: string): string {
   const trimmed = value.trim();
   if (trimmed.length === 0) throw badRequest('email', "can't be blank");
-  if (trimmed.length > MAX_EMAIL_LENGTH || !EMAIL_PATTERN.test(trimmed)) throw badRequest('email', 'is invalid');
+  if (trimmed.length > MAX_EMAIL_LENGTH || !EMAIL_PATTERN.test(trimmed))
+    throw badRequest('email', 'is invalid');
   return trimmed;
 }
 

@@ -15,7 +15,11 @@ const MAX_N = 2 ** 20;
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
 
-function derive(password: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
+function derive(
+  password: string,
+  salt: Buffer,
+  params: { N: number; r: number; p: number },
+): Promise<Buffer> {
   const options: ScryptOptions = { ...params, maxmem: 256 * params.N * params.r };
   return new Promise((resolve, reject) =>
     scrypt(password.normalize('NFKC'), salt, KEY_BYTES, options, (error, key) =>
@@ -57,7 +61,9 @@ export async function verifyPassword(password: string, digest: string | null | u
   return key.length === parsed.key.length && timingSafeEqual(key, parsed.key);
 }
 
-function parseDigest(digest: string): { N: number; r: number; p: number; salt: Buffer; key: Buffer } | undefined {
+function parseDigest(
+  digest: string,
+): { N: number; r: number; p: number; salt: Buffer; key: Buffer } | undefined {
   const parts = digest.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return undefined;
   const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
@@ -69,7 +75,9 @@ function parseDigest(digest: string): { N: number; r: number; p: number; salt: B
 
 /** Why a new password is refused, or null when it is acceptable. */
 export function passwordProblem(password: string): string | null {
-  if (password.length < PASSWORD_MIN_LENGTH) return `is too short (minimum is ${PASSWORD_MIN_LENGTH} characters)`;
-  if (password.length > PASSWORD_MAX_LENGTH) return `is too long (maximum is ${PASSWORD_MAX_LENGTH} characters)`;
+  if (password.length < PASSWORD_MIN_LENGTH)
+    return `is too short (minimum is ${PASSWORD_MIN_LENGTH} characters)`;
+  if (password.length > PASSWORD_MAX_LENGTH)
+    return `is too long (maximum is ${PASSWORD_MAX_LENGTH} characters)`;
   return null;
 }

@@ -55,7 +55,10 @@ export async function createProject(
     return await inTransaction(db, async (trx) => {
       const namespace = await targetNamespace(trx, by, input.namespace);
       if (namespace.kind === 'group' && exceedsVisibility(visibility, namespace.visibility)) {
-        throw badRequest('visibility_level', `${visibility} is not allowed in a ${namespace.visibility} group`);
+        throw badRequest(
+          'visibility_level',
+          `${visibility} is not allowed in a ${namespace.visibility} group`,
+        );
       }
       const fullPath = `${namespace.full_path}/${path}`;
       if ((await findProjectByFullPath(trx, fullPath)) || (await findNamespaceByFullPath(trx, fullPath))) {
@@ -96,7 +99,11 @@ export async function createProject(
   }
 }
 
-async function targetNamespace(db: Executor, by: ActingUser, ref: number | string | undefined): Promise<Namespace> {
+async function targetNamespace(
+  db: Executor,
+  by: ActingUser,
+  ref: number | string | undefined,
+): Promise<Namespace> {
   if (ref === undefined) {
     const own = await findUserNamespace(db, by.user.id);
     if (!own) throw badRequest('namespace', 'is not valid');

@@ -45,7 +45,8 @@ const MAX_PRESENTED_PASSWORD = 4096;
 const MAX_LOGIN = 255;
 
 /** One answer for an unknown login, a wrong password and a blocked account: no oracle. */
-export const invalidLogin = (): TesseraError => new TesseraError('unauthorized', 'Invalid login or password.');
+export const invalidLogin = (): TesseraError =>
+  new TesseraError('unauthorized', 'Invalid login or password.');
 
 /**
  * Signs a person in by username or email and password, and opens a session. Refuses with 429 while
@@ -73,9 +74,16 @@ export async function signIn(
     });
   }
   const matches =
-    input.password.length <= MAX_PRESENTED_PASSWORD && (await verifyPassword(input.password, user?.password_digest));
+    input.password.length <= MAX_PRESENTED_PASSWORD &&
+    (await verifyPassword(input.password, user?.password_digest));
   if (!user || !matches || user.state !== 'active' || user.bot_kind !== null) {
-    await recordSignInFailure(deps, { login, user, ip: input.ip, keys, reason: failureReason(user, matches) });
+    await recordSignInFailure(deps, {
+      login,
+      user,
+      ip: input.ip,
+      keys,
+      reason: failureReason(user, matches),
+    });
     throw invalidLogin();
   }
   await deps.limiter.reset(keys.account);
@@ -84,12 +92,23 @@ export async function signIn(
   const now = deps.clock.now().toISOString();
   await deps.db.transaction().execute(async (trx) => {
     const id = deps.digester.digest(sessionId);
-    await insertSession(trx, { id, user_id: user.id, created_at: now, last_seen_at: now, ip_address: input.ip });
-    await recordAudit(trx, deps.clock, { userId: user.id, name: user.username, ip: input.ip }, {
-      action: 'user.signed_in',
-      entity: { type: 'user', id: user.id },
-      details: { method: 'password' },
+    await insertSession(trx, {
+      id,
+      user_id: user.id,
+      created_at: now,
+      last_seen_at: now,
+      ip_address: input.ip,
     });
+    await recordAudit(
+      trx,
+      deps.clock,
+      { userId: user.id, name: user.username, ip: input.ip },
+      {
+        action: 'user.signed_in',
+        entity: { type: 'user', id: user.id },
+        details: { method: 'password' },
+      },
+    );
   });
   return { user, sessionId, csrfToken: csrfTokenFor(deps.digester, sessionId) };
 }
@@ -129,7 +148,11 @@ export async function resolveSession(deps: SessionDeps, sessionId: string): Prom
 }
 
 /** Ends a session (by its stored id, the digest) and audits the sign-out. */
-export async function signOut(deps: Pick<SessionDeps, 'db' | 'clock'>, sessionRowId: string, actor: Actor): Promise<void> {
+export async function signOut(
+  deps: Pick<SessionDeps, 'db' | 'clock'>,
+  sessionRowId: string,
+  actor: Actor,
+): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
     const session = await findSessionById(trx, sessionRowId);
     if (!session) return;

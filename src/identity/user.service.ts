@@ -29,7 +29,9 @@ export interface NewUserInput {
 }
 
 const taken = (field: 'username' | 'email') =>
-  new TesseraError('conflict', `${field === 'username' ? 'Username' : 'Email'} has already been taken`, { field });
+  new TesseraError('conflict', `${field === 'username' ? 'Username' : 'Email'} has already been taken`, {
+    field,
+  });
 
 /**
  * Creates a user and, for a person, the personal namespace named after them (`path` = username),
@@ -39,7 +41,12 @@ const taken = (field: 'username' | 'email') =>
  * @example
  * const alice = await createUser(db, clock, SYSTEM_ACTOR, { username: 'alice', email: 'alice@example.com', password });
  */
-export async function createUser(db: Executor, clock: Clock, actor: Actor, input: NewUserInput): Promise<User> {
+export async function createUser(
+  db: Executor,
+  clock: Clock,
+  actor: Actor,
+  input: NewUserInput,
+): Promise<User> {
   assertValidPath('username', input.username, { topLevel: input.botKind === undefined });
   const email = validEmail(input.email);
   const name = validName('name', input.name ?? input.username);
@@ -53,7 +60,8 @@ export async function createUser(db: Executor, clock: Clock, actor: Actor, input
     return await inTransaction(db, async (trx) => {
       if (await findUserByUsernameIgnoringCase(trx, input.username)) throw taken('username');
       // A person's username is also the path of their namespace, which groups share.
-      if (input.botKind === undefined && (await findNamespaceByFullPath(trx, input.username))) throw taken('username');
+      if (input.botKind === undefined && (await findNamespaceByFullPath(trx, input.username)))
+        throw taken('username');
       if (await findUserByEmail(trx, email)) throw taken('email');
       const user = await insertUser(trx, {
         username: input.username,
@@ -127,7 +135,13 @@ async function setState(
 }
 
 /** Grants or withdraws instance administration. */
-export async function setAdmin(db: Executor, clock: Clock, actor: Actor, userId: number, admin: boolean): Promise<User> {
+export async function setAdmin(
+  db: Executor,
+  clock: Clock,
+  actor: Actor,
+  userId: number,
+  admin: boolean,
+): Promise<User> {
   return inTransaction(db, async (trx) => {
     const user = await findUserById(trx, userId);
     if (!user) throw notFound('User');

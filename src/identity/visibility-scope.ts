@@ -4,6 +4,7 @@ import { findUserNamespace, groupWithDescendantIds } from '../store/namespaces.r
 import type { GroupAccess } from '../store/namespaces.repository.ts';
 import type { ProjectAccess } from '../store/projects.repository.ts';
 import type { User, Visibility } from '../store/schema.ts';
+import { ACCESS_LEVELS } from './access-levels.ts';
 
 /*
  * The set-based form of `canSee` for listings: which visibilities a user sees everywhere, and which
@@ -33,17 +34,24 @@ export async function visibilityScope(db: Executor, user: User | null): Promise<
   if (user.state !== 'active') return NOTHING;
   if (user.is_admin) return { groups: undefined, projects: undefined };
   const visibilities: Visibility[] = user.bot_kind === null ? ['public', 'internal'] : ['public'];
-  const reach = await membershipReach(db, user);
+  const reach = await membershipReach(db, user, ACCESS_LEVELS.guest);
   return {
     groups: { visibilities, ids: reach.groupIds },
     projects: { visibilities, projectIds: reach.projectIds, namespaceIds: reach.namespaceIds },
   };
 }
 
-/** What the user is a member of, directly or through a group (`membership=true` listings); admins included. */
-export async function membershipScope(db: Executor, user: User): Promise<VisibilityScope> {
+/**
+ * What the user is a member of, directly or through a group, at `minAccessLevel` or above
+ * (`membership=true`, `min_access_level`, `owned` listings); an admin's own memberships only.
+ */
+export async function membershipScope(
+  db: Executor,
+  user: User,
+  minAccessLevel: number = ACCESS_LEVELS.guest,
+): Promise<VisibilityScope> {
   if (user.state !== 'active') return NOTHING;
-  const reach = await membershipReach(db, user);
+  const reach = await membershipReach(db, user, minAccessLevel);
   return {
     groups: { visibilities: [], ids: reach.groupIds },
     projects: { visibilities: [], projectIds: reach.projectIds, namespaceIds: reach.namespaceIds },
@@ -53,11 +61,13 @@ export async function membershipScope(db: Executor, user: User): Promise<Visibil
 async function membershipReach(
   db: Executor,
   user: User,
+  minAccessLevel: number,
 ): Promise<{ groupIds: number[]; projectIds: number[]; namespaceIds: number[] }> {
-  const [memberships, personal] = await Promise.all([
+  const [all, personal] = await Promise.all([
     listMembershipsOfUser(db, user.id),
     findUserNamespace(db, user.id),
   ]);
+  const memberships = all.filter((m) => m.access_level >= minAccessLevel);
   const projectIds = memberships.filter((m) => m.source_type === 'project').map((m) => m.source_id);
   const groupIds = new Set<number>();
   for (const membership of memberships.filter((m) => m.source_type === 'namespace')) {
@@ -65,6 +75,7 @@ async function membershipReach(
     for (const id of await groupWithDescendantIds(db, membership.source_id)) groupIds.add(id);
   }
   const namespaceIds = [...groupIds];
+  // The owner of a personal namespace holds every level there.
   if (personal) namespaceIds.push(personal.id);
   return { groupIds: [...groupIds], projectIds, namespaceIds };
 }

@@ -5,12 +5,18 @@ import type { AccessToken, AccessTokensTable } from './schema.ts';
 export type AccessTokenKind = AccessTokensTable['kind'];
 
 /** Stores a new access token (its digest, never its secret) and returns the row. */
-export async function insertAccessToken(db: Executor, token: Insertable<AccessTokensTable>): Promise<AccessToken> {
+export async function insertAccessToken(
+  db: Executor,
+  token: Insertable<AccessTokensTable>,
+): Promise<AccessToken> {
   return db.insertInto('access_tokens').values(token).returningAll().executeTakeFirstOrThrow();
 }
 
 /** The token whose secret digests to `digest`, whatever its state. */
-export async function findAccessTokenByDigest(db: Executor, digest: string): Promise<AccessToken | undefined> {
+export async function findAccessTokenByDigest(
+  db: Executor,
+  digest: string,
+): Promise<AccessToken | undefined> {
   return db.selectFrom('access_tokens').selectAll().where('digest', '=', digest).executeTakeFirst();
 }
 
@@ -67,8 +73,17 @@ function filtered(db: Executor, filter: AccessTokenFilter) {
 }
 
 /** One page of the tokens matching the filter, newest first. */
-export async function listAccessTokens(db: Executor, filter: AccessTokenFilter, page: Page): Promise<AccessToken[]> {
-  return filtered(db, filter).selectAll().orderBy('id', 'desc').limit(page.limit).offset(page.offset).execute();
+export async function listAccessTokens(
+  db: Executor,
+  filter: AccessTokenFilter,
+  page: Page,
+): Promise<AccessToken[]> {
+  return filtered(db, filter)
+    .selectAll()
+    .orderBy('id', 'desc')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
 }
 
 /** How many tokens match the filter (for `X-Total`). */
@@ -80,7 +95,11 @@ export async function countAccessTokens(db: Executor, filter: AccessTokenFilter)
 }
 
 /** Marks the tokens revoked; those already revoked keep their first `revoked_at`. Returns the ids changed. */
-export async function revokeAccessTokens(db: Executor, ids: readonly number[], at: string): Promise<number[]> {
+export async function revokeAccessTokens(
+  db: Executor,
+  ids: readonly number[],
+  at: string,
+): Promise<number[]> {
   if (ids.length === 0) return [];
   const rows = await db
     .updateTable('access_tokens')
@@ -124,7 +143,7 @@ export async function findRotationFamily(db: Executor, id: number): Promise<Acce
 }
 
 /**
- * Records a use of the token unless another request (or replica) already did so since `notAfter`:
+ * Records a use of the token unless another request (or replica) already did so after `notAfter`:
  * the condition keeps it to one write per throttle window. True when this call wrote.
  */
 export async function touchAccessTokenUsage(
@@ -136,7 +155,7 @@ export async function touchAccessTokenUsage(
     .updateTable('access_tokens')
     .set({ last_used_at: usage.lastUsedAt, last_used_ips: JSON.stringify(usage.lastUsedIps) })
     .where('id', '=', id)
-    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', usage.notAfter)]))
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', usage.notAfter)]))
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }

@@ -31,6 +31,9 @@ export function openDatabase(databaseUrl: string): Db {
   // Counts come back as strings from pg unless told otherwise; every count here fits a JS number.
   pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  // An idle connection that drops (a database restart) must not crash the process: the next query
+  // fails or reconnects, and readiness reports the outage.
+  pool.on('error', () => {});
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -5,7 +5,13 @@ export type MemberSource = { type: 'project' | 'namespace'; id: number };
 
 export async function insertMember(
   db: Executor,
-  member: { source: MemberSource; userId: number; accessLevel: number; expiresAt: string | null; createdAt: string },
+  member: {
+    source: MemberSource;
+    userId: number;
+    accessLevel: number;
+    expiresAt: string | null;
+    createdAt: string;
+  },
 ): Promise<Member> {
   return db
     .insertInto('members')
@@ -21,7 +27,11 @@ export async function insertMember(
     .executeTakeFirstOrThrow();
 }
 
-export async function findMember(db: Executor, source: MemberSource, userId: number): Promise<Member | undefined> {
+export async function findMember(
+  db: Executor,
+  source: MemberSource,
+  userId: number,
+): Promise<Member | undefined> {
   return db
     .selectFrom('members')
     .selectAll()
@@ -42,7 +52,11 @@ export async function listMembers(db: Executor, source: MemberSource): Promise<M
 }
 
 /** The user's memberships of the given namespaces (for inherited project access). */
-export async function membershipsInNamespaces(db: Executor, userId: number, namespaceIds: number[]): Promise<Member[]> {
+export async function membershipsInNamespaces(
+  db: Executor,
+  userId: number,
+  namespaceIds: number[],
+): Promise<Member[]> {
   if (namespaceIds.length === 0) return [];
   return db
     .selectFrom('members')
@@ -85,20 +99,31 @@ export async function listMembershipsOfUser(db: Executor, userId: number): Promi
 }
 
 /** The members of several sources at once (a project and its ancestor groups). */
-export async function listMembersOfSources(db: Executor, sources: readonly MemberSource[]): Promise<Member[]> {
+export async function listMembersOfSources(
+  db: Executor,
+  sources: readonly MemberSource[],
+): Promise<Member[]> {
   if (sources.length === 0) return [];
   return db
     .selectFrom('members')
     .selectAll()
     .where((eb) =>
-      eb.or(sources.map((source) => eb.and([eb('source_type', '=', source.type), eb('source_id', '=', source.id)]))),
+      eb.or(
+        sources.map((source) =>
+          eb.and([eb('source_type', '=', source.type), eb('source_id', '=', source.id)]),
+        ),
+      ),
     )
     .orderBy('id')
     .execute();
 }
 
 /** Members of the source at exactly this level (how many owners a group has left). */
-export async function countMembersAtLevel(db: Executor, source: MemberSource, accessLevel: number): Promise<number> {
+export async function countMembersAtLevel(
+  db: Executor,
+  source: MemberSource,
+  accessLevel: number,
+): Promise<number> {
   const row = await db
     .selectFrom('members')
     .select((eb) => eb.fn.countAll<number>().as('n'))

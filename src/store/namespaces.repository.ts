@@ -2,7 +2,10 @@ import { sql, type Insertable } from 'kysely';
 import type { Executor } from './database.ts';
 import type { Namespace, NamespacesTable, Visibility } from './schema.ts';
 
-export async function insertNamespace(db: Executor, namespace: Insertable<NamespacesTable>): Promise<Namespace> {
+export async function insertNamespace(
+  db: Executor,
+  namespace: Insertable<NamespacesTable>,
+): Promise<Namespace> {
   return db.insertInto('namespaces').values(namespace).returningAll().executeTakeFirstOrThrow();
 }
 
@@ -10,7 +13,10 @@ export async function findNamespaceById(db: Executor, id: number): Promise<Names
   return db.selectFrom('namespaces').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function findNamespaceByFullPath(db: Executor, fullPath: string): Promise<Namespace | undefined> {
+export async function findNamespaceByFullPath(
+  db: Executor,
+  fullPath: string,
+): Promise<Namespace | undefined> {
   return db
     .selectFrom('namespaces')
     .selectAll()
@@ -34,7 +40,9 @@ export async function listGroups(
   let query = db.selectFrom('namespaces').selectAll().where('kind', '=', 'group');
   if (filter.parentId !== undefined) query = query.where('parent_id', '=', filter.parentId);
   if (filter.search !== undefined) {
-    query = query.where((eb) => eb(eb.fn('lower', ['full_path']), 'like', `%${filter.search!.toLowerCase()}%`));
+    query = query.where((eb) =>
+      eb(eb.fn('lower', ['full_path']), 'like', `%${filter.search!.toLowerCase()}%`),
+    );
   }
   return query.orderBy('id').limit(filter.limit).offset(filter.offset).execute();
 }
@@ -58,7 +66,11 @@ export async function namespaceWithAncestors(db: Executor, id: number): Promise<
 export async function groupWithDescendantIds(db: Executor, id: number): Promise<number[]> {
   const ids = [id];
   for (let i = 0; i < ids.length; i++) {
-    const children = await db.selectFrom('namespaces').select('id').where('parent_id', '=', ids[i]!).execute();
+    const children = await db
+      .selectFrom('namespaces')
+      .select('id')
+      .where('parent_id', '=', ids[i]!)
+      .execute();
     ids.push(...children.map((c) => c.id));
   }
   return ids;
@@ -66,13 +78,19 @@ export async function groupWithDescendantIds(db: Executor, id: number): Promise<
 
 /** A group by the `:id` of a URL: a numeric id or a (decoded) full path. */
 export async function findGroupByRef(db: Executor, ref: string): Promise<Namespace | undefined> {
-  const namespace = /^\d+$/.test(ref) ? await findNamespaceById(db, Number(ref)) : await findNamespaceByFullPath(db, ref);
+  const namespace = /^\d+$/.test(ref)
+    ? await findNamespaceById(db, Number(ref))
+    : await findNamespaceByFullPath(db, ref);
   return namespace?.kind === 'group' ? namespace : undefined;
 }
 
 export async function findNamespacesByIds(db: Executor, ids: readonly number[]): Promise<Namespace[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('namespaces').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+  return db
+    .selectFrom('namespaces')
+    .selectAll()
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
 }
 
 /** Which groups a listing may return: those of the visibilities, plus the listed ids. */
@@ -92,10 +110,18 @@ export interface GroupQuery {
 
 /** Groups the caller may see, by id; `access` is decided by the identity module. */
 export async function listAccessibleGroups(db: Executor, query: GroupQuery): Promise<Namespace[]> {
-  return accessibleGroups(db, query).selectAll().orderBy('id').limit(query.limit).offset(query.offset).execute();
+  return accessibleGroups(db, query)
+    .selectAll()
+    .orderBy('id')
+    .limit(query.limit)
+    .offset(query.offset)
+    .execute();
 }
 
-export async function countAccessibleGroups(db: Executor, query: Omit<GroupQuery, 'limit' | 'offset'>): Promise<number> {
+export async function countAccessibleGroups(
+  db: Executor,
+  query: Omit<GroupQuery, 'limit' | 'offset'>,
+): Promise<number> {
   const row = await accessibleGroups(db, query)
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
@@ -117,7 +143,10 @@ function accessibleGroups(db: Executor, query: Omit<GroupQuery, 'limit' | 'offse
   if (query.search !== undefined) {
     const pattern = `%${query.search.toLowerCase()}%`;
     select = select.where((eb) =>
-      eb.or([eb(eb.fn('lower', ['full_path']), 'like', pattern), eb(eb.fn('lower', ['name']), 'like', pattern)]),
+      eb.or([
+        eb(eb.fn('lower', ['full_path']), 'like', pattern),
+        eb(eb.fn('lower', ['name']), 'like', pattern),
+      ]),
     );
   }
   return select;

@@ -28,7 +28,9 @@ export async function listProjects(
     query = query.where('namespace_id', 'in', filter.namespaceIds);
   }
   if (filter.search !== undefined) {
-    query = query.where((eb) => eb(eb.fn('lower', ['full_path']), 'like', `%${filter.search!.toLowerCase()}%`));
+    query = query.where((eb) =>
+      eb(eb.fn('lower', ['full_path']), 'like', `%${filter.search!.toLowerCase()}%`),
+    );
   }
   return query.orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute();
 }
@@ -96,13 +98,19 @@ function accessibleProjects(db: Executor, query: Omit<ProjectQuery, 'limit' | 'o
     });
   }
   if (query.namespaceIds !== undefined) {
-    select = query.namespaceIds.length > 0 ? select.where('namespace_id', 'in', [...query.namespaceIds]) : select.where(sql<boolean>`1 = 0`);
+    select =
+      query.namespaceIds.length > 0
+        ? select.where('namespace_id', 'in', [...query.namespaceIds])
+        : select.where(sql<boolean>`1 = 0`);
   }
   if (query.visibility !== undefined) select = select.where('visibility', '=', query.visibility);
   if (query.search !== undefined) {
     const pattern = `%${query.search.toLowerCase()}%`;
     select = select.where((eb) =>
-      eb.or([eb(eb.fn('lower', ['full_path']), 'like', pattern), eb(eb.fn('lower', ['name']), 'like', pattern)]),
+      eb.or([
+        eb(eb.fn('lower', ['full_path']), 'like', pattern),
+        eb(eb.fn('lower', ['name']), 'like', pattern),
+      ]),
     );
   }
   return select;

@@ -19,7 +19,9 @@ export async function findUserByLogin(db: Executor, login: string): Promise<User
   return db
     .selectFrom('users')
     .selectAll()
-    .where((eb) => eb.or([eb(eb.fn('lower', ['username']), '=', lowered), eb(eb.fn('lower', ['email']), '=', lowered)]))
+    .where((eb) =>
+      eb.or([eb(eb.fn('lower', ['username']), '=', lowered), eb(eb.fn('lower', ['email']), '=', lowered)]),
+    )
     .executeTakeFirst();
 }
 
@@ -35,11 +37,19 @@ export interface UserFilter {
 }
 
 export async function listUsers(db: Executor, filter: UserFilter): Promise<User[]> {
-  return filteredUsers(db, filter).selectAll().orderBy('id').limit(filter.limit).offset(filter.offset).execute();
+  return filteredUsers(db, filter)
+    .selectAll()
+    .orderBy('id')
+    .limit(filter.limit)
+    .offset(filter.offset)
+    .execute();
 }
 
 /** How many users the filter matches, ignoring its limit and offset (for pagination headers). */
-export async function countUsersMatching(db: Executor, filter: Omit<UserFilter, 'limit' | 'offset'>): Promise<number> {
+export async function countUsersMatching(
+  db: Executor,
+  filter: Omit<UserFilter, 'limit' | 'offset'>,
+): Promise<number> {
   const row = await filteredUsers(db, filter)
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
@@ -68,11 +78,18 @@ function filteredUsers(db: Executor, filter: Omit<UserFilter, 'limit' | 'offset'
 
 export async function findUsersByIds(db: Executor, ids: readonly number[]): Promise<User[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('users').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
 }
 
 /** Username lookup as uniqueness is meant: `Alice` and `alice` are the same name. */
-export async function findUserByUsernameIgnoringCase(db: Executor, username: string): Promise<User | undefined> {
+export async function findUserByUsernameIgnoringCase(
+  db: Executor,
+  username: string,
+): Promise<User | undefined> {
   return db
     .selectFrom('users')
     .selectAll()
@@ -93,6 +110,9 @@ export async function updateUser(db: Executor, id: number, changes: UserUpdate):
 }
 
 export async function countUsers(db: Executor): Promise<number> {
-  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }

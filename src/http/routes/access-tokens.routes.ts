@@ -15,11 +15,16 @@ import { revokeAccessToken } from '../../tokens/access/revoke-access-token.ts';
 import { revokeFamilyOnReuse, rotateAccessToken } from '../../tokens/access/rotate-access-token.service.ts';
 import { READ_API, WRITE_API, actorOf, presentedToken, requireScope } from '../authenticate.ts';
 import { presentAccessToken } from '../presenters/access-token.presenter.ts';
-import { fieldsOf, newTokenRequest, numericId, pageOf, setPaginationHeaders, tokenQuery } from './access-token-request.ts';
+import { newTokenRequest, numericId, rotationExpiresAt, tokenQuery } from './access-token-request.ts';
+import { pageRequest, sendPage } from '../pagination.ts';
 
 type IdParams = { Params: { id: string } };
 
-const ACCESS_TOKEN_CREDENTIALS = new Set(['personal_access_token', 'project_access_token', 'group_access_token']);
+const ACCESS_TOKEN_CREDENTIALS = new Set([
+  'personal_access_token',
+  'project_access_token',
+  'group_access_token',
+]);
 
 /** Self-rotation is allowed to tokens made only for that. */
 const SELF_ROTATE = ['api', 'self_rotate'] as const;
@@ -28,7 +33,10 @@ const SELF_ROTATE = ['api', 'self_rotate'] as const;
  * Personal access tokens at the platform's v4 paths: list and inspect, create (for oneself, or by an
  * administrator for anyone), revoke and rotate, by id or `self` (the token the request came with).
  */
-export async function accessTokensRoutes(app: FastifyInstance, options: { context: InstanceContext }): Promise<void> {
+export async function accessTokensRoutes(
+  app: FastifyInstance,
+  options: { context: InstanceContext },
+): Promise<void> {
   const deps = accessTokenDeps(options.context);
   const { clock } = deps;
   const baseUrl = options.context.settings.externalUrl;
@@ -36,17 +44,25 @@ export async function accessTokensRoutes(app: FastifyInstance, options: { contex
   /** The token the request authenticated with; a session or other credential has none. */
   const ownToken = async (principal: Principal): Promise<AccessToken> => {
     const { kind, id } = principal.credential;
-    const token = ACCESS_TOKEN_CREDENTIALS.has(kind) ? await findAccessTokenById(deps.db, Number(id)) : undefined;
+    const token = ACCESS_TOKEN_CREDENTIALS.has(kind)
+      ? await findAccessTokenById(deps.db, Number(id))
+      : undefined;
     if (!token) throw notFound('Token');
     return token;
   };
 
   app.get('/api/v4/personal_access_tokens', async (request, reply) => {
     const principal = requireScope(request, READ_API);
-    const page = pageOf(request.query);
-    const { tokens, total } = await listPersonalAccessTokens(deps, principal.user, tokenQuery(request.query), page);
-    setPaginationHeaders(request, reply, baseUrl, page, { total });
-    return tokens.map((token) => presentAccessToken(token, clock));
+    const page = pageRequest(request);
+    const { tokens, total } = await listPersonalAccessTokens(deps, principal.user, tokenQuery(request), page);
+    return sendPage(
+      request,
+      reply,
+      baseUrl,
+      page,
+      total,
+      tokens.map((token) => presentAccessToken(token, clock)),
+    );
   });
 
   app.get('/api/v4/personal_access_tokens/self', async (request) => {
@@ -86,7 +102,7 @@ export async function accessTokensRoutes(app: FastifyInstance, options: { contex
     async (request) => {
       const principal = requireScope(request, SELF_ROTATE);
       const token = await ownToken(principal);
-      const rotated = await rotateAccessToken(deps, actorOf(request), token, fieldsOf(request.body).expires_at);
+      const rotated = await rotateAccessToken(deps, actorOf(request), token, rotationExpiresAt(request));
       return presentAccessToken(rotated.token, clock, rotated.plaintext);
     },
   );
@@ -94,7 +110,7 @@ export async function accessTokensRoutes(app: FastifyInstance, options: { contex
   app.post<IdParams>('/api/v4/personal_access_tokens/:id/rotate', async (request) => {
     const principal = requireScope(request, WRITE_API);
     const token = await findVisiblePersonalAccessToken(deps, principal.user, numericId(request.params.id));
-    const rotated = await rotateAccessToken(deps, actorOf(request), token, fieldsOf(request.body).expires_at);
+    const rotated = await rotateAccessToken(deps, actorOf(request), token, rotationExpiresAt(request));
     return presentAccessToken(rotated.token, clock, rotated.plaintext);
   });
 
@@ -105,7 +121,7 @@ export async function accessTokensRoutes(app: FastifyInstance, options: { contex
       actorOf(request),
       principal.user,
       principal.user.id,
-      newTokenRequest(request.body),
+      newTokenRequest(request),
     );
     return reply.status(201).send(presentAccessToken(issued.token, clock, issued.plaintext));
   });
@@ -119,7 +135,7 @@ export async function accessTokensRoutes(app: FastifyInstance, options: { contex
       actorOf(request),
       principal.user,
       ownerId,
-      newTokenRequest(request.body),
+      newTokenRequest(request),
     );
     return reply.status(201).send(presentAccessToken(issued.token, clock, issued.plaintext));
   });

@@ -3,9 +3,13 @@ import { TesseraError, badRequest, forbidden, notFound } from '../../errors/tess
 import type { Principal } from '../../identity/principal.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
 import { accessTokenDeps } from '../../tokens/access/access-token-deps.ts';
-import { AccessTokenInspector, inspectorFor, type TokenInspector } from '../../tokens/access/token-inspector.ts';
+import {
+  AccessTokenInspector,
+  inspectorFor,
+  type TokenInspector,
+} from '../../tokens/access/token-inspector.ts';
+import { apiParams } from '../api-params.ts';
 import { READ_API, WRITE_API, actorOf, requireScope } from '../authenticate.ts';
-import { fieldsOf } from './access-token-request.ts';
 
 /** Longer than any token we issue; refused before a digest is spent on it. */
 const MAX_TOKEN_LENGTH = 1024;
@@ -15,7 +19,10 @@ const MAX_TOKEN_LENGTH = 1024;
  * `DELETE /admin/token` revokes it: the administrator's answer to "we found this secret in a log".
  * Token types are recognised by prefix; one without an inspector is a 422.
  */
-export async function adminTokenRoutes(app: FastifyInstance, options: { context: InstanceContext }): Promise<void> {
+export async function adminTokenRoutes(
+  app: FastifyInstance,
+  options: { context: InstanceContext },
+): Promise<void> {
   const inspectors: TokenInspector[] = [new AccessTokenInspector(accessTokenDeps(options.context))];
   const instancePrefix = options.context.settings.tokenPrefix;
 
@@ -26,11 +33,12 @@ export async function adminTokenRoutes(app: FastifyInstance, options: { context:
   };
 
   const target = (request: FastifyRequest): { inspector: TokenInspector; plaintext: string } => {
-    const plaintext = fieldsOf(request.body).token;
+    const plaintext = apiParams(request).token;
     if (typeof plaintext !== 'string' || plaintext.length === 0) throw badRequest('token', 'is missing');
     if (plaintext.length > MAX_TOKEN_LENGTH) throw notFound('Token');
     const inspector = inspectorFor(inspectors, plaintext, instancePrefix);
-    if (!inspector) throw new TesseraError('unprocessable', '422 Unprocessable Entity - Unsupported token type');
+    if (!inspector)
+      throw new TesseraError('unprocessable', '422 Unprocessable Entity - Unsupported token type');
     return { inspector, plaintext };
   };
 

@@ -1,10 +1,12 @@
-import type { FastifyInstance } from 'fastify';
-import { badRequest, forbidden } from '../../errors/tessera-error.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { forbidden } from '../../errors/tessera-error.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
 import { listAuditEvents, type AuditEventFilter } from '../../store/audit-events.repository.ts';
 import type { AuditEvent } from '../../store/schema.ts';
+import { optionalInteger, optionalString, type ApiParams } from '../api-params.ts';
 import { READ_API, requireScope } from '../authenticate.ts';
-import { fieldsOf, pageOf, setPaginationHeaders } from './access-token-request.ts';
+import { pageRequest, sendPage, type PageRequest } from '../pagination.ts';
+import { timeParam } from './access-token-request.ts';
 
 /** An audit event in the platform's v4 shape (`event_name` is our `action`). */
 export function presentAuditEvent(event: AuditEvent): Record<string, unknown> {
@@ -27,51 +29,64 @@ export function presentAuditEvent(event: AuditEvent): Record<string, unknown> {
   };
 }
 
-function auditFilter(rawQuery: unknown): Omit<AuditEventFilter, 'limit' | 'offset'> {
-  const query = fieldsOf(rawQuery);
-  const text = (name: string): string | undefined => {
-    const value = query[name];
-    if (value === undefined || value === '') return undefined;
-    if (typeof value !== 'string') throw badRequest(name, 'is invalid');
-    return value;
-  };
-  const time = (name: string): string | undefined => {
-    const value = text(name);
-    if (value === undefined) return undefined;
-    const parsed = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-    if (Number.isNaN(parsed)) throw badRequest(name, 'is invalid');
-    return new Date(parsed).toISOString();
-  };
-  const filter: Omit<AuditEventFilter, 'limit' | 'offset'> = {};
-  const authorId = text('author_id');
-  if (authorId !== undefined) {
-    if (!/^\d{1,15}$/.test(authorId)) throw badRequest('author_id', 'is invalid');
-    filter.authorId = Number(authorId);
-  }
-  const optional = {
+function auditFilter(request: FastifyRequest): Omit<AuditEventFilter, 'limit' | 'offset'> {
+  const params = (request.query ?? {}) as ApiParams;
+  const text = (name: string) => optionalString(params, name) || undefined;
+  return {
+    authorId: optionalInteger(params, 'author_id'),
     action: text('action'),
     entityType: text('entity_type'),
     entityId: text('entity_id'),
-    createdAfter: time('created_after'),
-    createdBefore: time('created_before'),
+    createdAfter: timeParam(params, 'created_after'),
+    createdBefore: timeParam(params, 'created_before'),
   };
-  for (const [key, value] of Object.entries(optional)) {
-    if (value !== undefined) filter[key as keyof typeof optional] = value;
-  }
-  return filter;
+}
+
+/**
+ * The log is not counted (it only grows): the last page knows its total and gets the full headers;
+ * an earlier one says only that a next page exists, as the platform does for uncounted collections.
+ */
+function sendAuditPage<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  externalUrl: string,
+  page: PageRequest,
+  rows: T[],
+): T[] {
+  if (rows.length <= page.limit)
+    return sendPage(request, reply, externalUrl, page, page.offset + rows.length, rows);
+  const items = sendPage(
+    request,
+    reply,
+    externalUrl,
+    page,
+    page.offset + rows.length,
+    rows.slice(0, page.limit),
+  );
+  const links = String(reply.getHeader('link') ?? '')
+    .split(', ')
+    .filter((link) => !link.endsWith('rel="last"'));
+  void reply.removeHeader('x-total').removeHeader('x-total-pages').header('link', links.join(', '));
+  return items;
 }
 
 /** `GET /audit_events` for administrators, newest first, filtered as on the platform (plus `action`). */
-export async function auditEventsRoutes(app: FastifyInstance, options: { context: InstanceContext }): Promise<void> {
+export async function auditEventsRoutes(
+  app: FastifyInstance,
+  options: { context: InstanceContext },
+): Promise<void> {
   const { db, settings } = options.context;
 
   app.get('/api/v4/audit_events', async (request, reply) => {
     const principal = requireScope(request, READ_API);
     if (!principal.user.is_admin) throw forbidden();
-    const page = pageOf(request.query);
-    // One row beyond the page says whether another follows, without counting the whole log.
-    const rows = await listAuditEvents(db, { ...auditFilter(request.query), limit: page.limit + 1, offset: page.offset });
-    setPaginationHeaders(request, reply, settings.externalUrl, page, { hasNext: rows.length > page.limit });
-    return rows.slice(0, page.limit).map(presentAuditEvent);
+    const page = pageRequest(request);
+    // One row beyond the page says whether another follows.
+    const rows = await listAuditEvents(db, {
+      ...auditFilter(request),
+      limit: page.limit + 1,
+      offset: page.offset,
+    });
+    return sendAuditPage(request, reply, settings.externalUrl, page, rows.map(presentAuditEvent));
   });
 }

@@ -14,7 +14,8 @@ import {
 import { rotateAccessToken } from '../../tokens/access/rotate-access-token.service.ts';
 import { READ_API, WRITE_API, actorOf, requireScope } from '../authenticate.ts';
 import { presentAccessToken } from '../presenters/access-token.presenter.ts';
-import { fieldsOf, newTokenRequest, numericId, pageOf, setPaginationHeaders, tokenQuery } from './access-token-request.ts';
+import { newTokenRequest, numericId, rotationExpiresAt, tokenQuery } from './access-token-request.ts';
+import { pageRequest, sendPage } from '../pagination.ts';
 
 type ResourceParams = { Params: { id: string } };
 type TokenParams = { Params: { id: string; token_id: string } };
@@ -47,17 +48,23 @@ export async function resourceAccessTokensRoutes(
 
     app.get<ResourceParams>(base, async (request, reply) => {
       const principal = requireScope(request, READ_API);
-      const page = pageOf(request.query);
+      const page = pageRequest(request);
       const resource = await resourceOf(request.params.id);
       const { tokens, total } = await listResourceAccessTokens(
         deps,
         principal.user,
         resource,
-        tokenQuery(request.query),
+        tokenQuery(request),
         page,
       );
-      setPaginationHeaders(request, reply, baseUrl, page, { total });
-      return tokens.map((token) => presentAccessToken(token, clock));
+      return sendPage(
+        request,
+        reply,
+        baseUrl,
+        page,
+        total,
+        tokens.map((token) => presentAccessToken(token, clock)),
+      );
     });
 
     app.post<ResourceParams>(base, async (request, reply) => {
@@ -68,7 +75,7 @@ export async function resourceAccessTokensRoutes(
         actorOf(request),
         principal.user,
         resource,
-        newTokenRequest(request.body),
+        newTokenRequest(request),
       );
       return reply.status(201).send(presentAccessToken(issued.token, clock, issued.plaintext));
     });
@@ -76,7 +83,12 @@ export async function resourceAccessTokensRoutes(
     app.get<TokenParams>(`${base}/:token_id`, async (request) => {
       const principal = requireScope(request, READ_API);
       const resource = await resourceOf(request.params.id);
-      const token = await findResourceAccessToken(deps, principal.user, resource, numericId(request.params.token_id));
+      const token = await findResourceAccessToken(
+        deps,
+        principal.user,
+        resource,
+        numericId(request.params.token_id),
+      );
       return presentAccessToken(token, clock);
     });
 
@@ -91,8 +103,13 @@ export async function resourceAccessTokensRoutes(
     app.post<TokenParams>(`${base}/:token_id/rotate`, async (request) => {
       const principal = requireScope(request, WRITE_API);
       const resource = await resourceOf(request.params.id);
-      const token = await findResourceAccessToken(deps, principal.user, resource, numericId(request.params.token_id));
-      const rotated = await rotateAccessToken(deps, actorOf(request), token, fieldsOf(request.body).expires_at);
+      const token = await findResourceAccessToken(
+        deps,
+        principal.user,
+        resource,
+        numericId(request.params.token_id),
+      );
+      const rotated = await rotateAccessToken(deps, actorOf(request), token, rotationExpiresAt(request));
       return presentAccessToken(rotated.token, clock, rotated.plaintext);
     });
   }

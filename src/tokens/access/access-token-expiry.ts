@@ -35,8 +35,15 @@ export function isAccessTokenExpired(expiresAt: string, clock: Clock): boolean {
  */
 export function validateExpiry(raw: unknown, clock: Clock, maxDays: number): string {
   if (raw === undefined || raw === null || raw === '') throw badRequest('expires_at', 'is missing');
-  const date = typeof raw === 'string' ? /^(\d{4}-\d{2}-\d{2})(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.exec(raw)?.[1] : undefined;
-  if (!date || Number.isNaN(Date.parse(`${date}T00:00:00Z`)) || new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date) {
+  const date =
+    typeof raw === 'string'
+      ? /^(\d{4}-\d{2}-\d{2})(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.exec(raw)?.[1]
+      : undefined;
+  if (
+    !date ||
+    Number.isNaN(Date.parse(`${date}T00:00:00Z`)) ||
+    new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date
+  ) {
     throw badRequest('expires_at', 'is invalid: expected a date as YYYY-MM-DD');
   }
   const today = todayUtc(clock);

@@ -40,5 +40,6 @@ export function assertUsableGivenSecret(plaintext: string, instancePrefix: strin
   if (plaintext.length < MIN_GIVEN_LENGTH || plaintext.length > MAX_GIVEN_LENGTH) {
     throw badRequest('token', `must be ${MIN_GIVEN_LENGTH} to ${MAX_GIVEN_LENGTH} characters long`);
   }
-  if (!/^[A-Za-z0-9_.-]+$/.test(plaintext)) throw badRequest('token', 'may only hold letters, digits, ".", "_" and "-"');
+  if (!/^[A-Za-z0-9_.-]+$/.test(plaintext))
+    throw badRequest('token', 'may only hold letters, digits, ".", "_" and "-"');
 }

@@ -29,7 +29,8 @@ export class AccessTokenAuthenticator implements TokenAuthenticator {
     const digest = this.deps.digester.digest(plaintext);
     const found = await this.#lookup(digest);
     if (!found || !constantTimeEqual(found.token.digest, digest)) return null;
-    if (accessTokenState(found.token, this.deps.clock) !== 'active' || found.owner.state !== 'active') return null;
+    if (accessTokenState(found.token, this.deps.clock) !== 'active' || found.owner.state !== 'active')
+      return null;
     await this.#recordUse(digest, found.token, meta.ip);
     return {
       user: found.owner,
@@ -53,12 +54,16 @@ export class AccessTokenAuthenticator implements TokenAuthenticator {
   async #recordUse(digest: string, token: AccessToken, ip: string | null): Promise<void> {
     const now = this.deps.clock.now();
     const notAfter = new Date(now.getTime() - LAST_USED_THROTTLE_MS).toISOString();
-    if (token.last_used_at !== null && token.last_used_at >= notAfter) return;
+    if (token.last_used_at !== null && token.last_used_at > notAfter) return;
     const lastUsedAt = now.toISOString();
     const lastUsedIps = recentIps(token.last_used_ips, ip);
     await touchAccessTokenUsage(this.deps.db, token.id, { lastUsedAt, lastUsedIps, notAfter });
     // Whether this call or another replica wrote, a window has just started: stop trying until it ends.
-    this.deps.cache.refresh(digest, { ...token, last_used_at: lastUsedAt, last_used_ips: JSON.stringify(lastUsedIps) });
+    this.deps.cache.refresh(digest, {
+      ...token,
+      last_used_at: lastUsedAt,
+      last_used_ips: JSON.stringify(lastUsedIps),
+    });
   }
 }
 

@@ -81,7 +81,10 @@ export async function auditAccessToken(
 ): Promise<void> {
   await recordAudit(trx, deps.clock, actor, {
     action: `${credentialKindOf(token.kind)}.${verb}`,
-    entity: { type: OWNER_ENTITY[token.kind], id: token.kind === 'personal' ? token.user_id : token.resource_id },
+    entity: {
+      type: OWNER_ENTITY[token.kind],
+      id: token.kind === 'personal' ? token.user_id : token.resource_id,
+    },
     target: { type: TARGET_TYPE[token.kind], id: token.id, details: token.name },
     details: {
       token_id: token.id,

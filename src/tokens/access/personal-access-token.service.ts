@@ -8,7 +8,12 @@ import type { AccessTokenDeps } from './access-token-deps.ts';
 import { addDays, todayUtc, validateExpiry } from './access-token-expiry.ts';
 import { validateNewAccessToken, type NewAccessTokenRequest } from './access-token-input.ts';
 import { assertUsableGivenSecret } from './access-token-secret.ts';
-import { auditAccessToken, countIssued, issueAccessToken, type IssuedAccessToken } from './issue-access-token.ts';
+import {
+  auditAccessToken,
+  countIssued,
+  issueAccessToken,
+  type IssuedAccessToken,
+} from './issue-access-token.ts';
 import { revokeAccessToken } from './revoke-access-token.ts';
 import { validateScopes } from './scopes.ts';
 
@@ -28,7 +33,8 @@ export async function createPersonalAccessToken(
   if (!isSelf && !requester.is_admin) throw forbidden();
   const owner = isSelf ? requester : await findUserById(deps.db, ownerId);
   if (!owner) throw notFound('User');
-  if (owner.bot_kind !== null) throw forbidden('403 Forbidden - bot users cannot have personal access tokens');
+  if (owner.bot_kind !== null)
+    throw forbidden('403 Forbidden - bot users cannot have personal access tokens');
   const valid = validateNewAccessToken(
     request,
     { kind: 'person', isAdmin: owner.is_admin === 1 },

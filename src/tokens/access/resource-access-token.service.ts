@@ -14,8 +14,17 @@ import type { AccessToken, Namespace, Project, User } from '../../store/schema.t
 import type { AccessTokenDeps } from './access-token-deps.ts';
 import { validateNewAccessToken, type NewAccessTokenRequest } from './access-token-input.ts';
 import { createBotUser } from './bot-user.ts';
-import { auditAccessToken, countIssued, issueAccessToken, type IssuedAccessToken } from './issue-access-token.ts';
-import { listMatchingAccessTokens, type AccessTokenListing, type AccessTokenQuery } from './list-access-tokens.ts';
+import {
+  auditAccessToken,
+  countIssued,
+  issueAccessToken,
+  type IssuedAccessToken,
+} from './issue-access-token.ts';
+import {
+  listMatchingAccessTokens,
+  type AccessTokenListing,
+  type AccessTokenQuery,
+} from './list-access-tokens.ts';
 import { revokeAccessToken } from './revoke-access-token.ts';
 
 /** The project or group a bot token belongs to. */
@@ -61,16 +70,24 @@ export async function createResourceAccessToken(
     throw badRequest('access_level', 'does not have a valid value');
   }
   if (!canGrantAccessLevel(facts, accessLevel)) {
-    throw badRequest('access_level', "can't be greater than the access level of the user who creates the token");
+    throw badRequest(
+      'access_level',
+      "can't be greater than the access level of the user who creates the token",
+    );
   }
   const valid = validateNewAccessToken(request, { kind: 'bot' }, deps.clock, deps.policy.maxLifetimeDays);
   const id = resourceId(resource);
   const issued = await deps.db.transaction().execute(async (trx) => {
-    const bot = await createBotUser(trx, deps.clock, { kind: resource.kind, id }, {
-      name: valid.name,
-      accessLevel,
-      externalUrl: deps.policy.externalUrl,
-    });
+    const bot = await createBotUser(
+      trx,
+      deps.clock,
+      { kind: resource.kind, id },
+      {
+        name: valid.name,
+        accessLevel,
+        externalUrl: deps.policy.externalUrl,
+      },
+    );
     const created = await issueAccessToken(trx, deps, {
       kind: resource.kind,
       userId: bot.id,
@@ -95,7 +112,12 @@ export async function listResourceAccessTokens(
   page: Page,
 ): Promise<AccessTokenListing> {
   await authorizeTokenManagement(deps, requester, resource);
-  return listMatchingAccessTokens(deps, query, { kind: resource.kind, resourceId: resourceId(resource) }, page);
+  return listMatchingAccessTokens(
+    deps,
+    query,
+    { kind: resource.kind, resourceId: resourceId(resource) },
+    page,
+  );
 }
 
 /** One of the resource's tokens; a token of another resource is a 404 like a missing one. */

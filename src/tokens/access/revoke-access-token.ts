@@ -23,14 +23,22 @@ export async function revokeAccessTokenIn(
   if (changed.length === 0) return false;
   if (token.kind !== 'personal' && token.resource_id !== null) {
     await updateUser(trx, token.user_id, { state: 'blocked' });
-    await deleteMember(trx, { type: token.kind === 'project' ? 'project' : 'namespace', id: token.resource_id }, token.user_id);
+    await deleteMember(
+      trx,
+      { type: token.kind === 'project' ? 'project' : 'namespace', id: token.resource_id },
+      token.user_id,
+    );
   }
   await auditAccessToken(trx, deps, actor, 'revoked', token);
   return true;
 }
 
 /** Revokes the token in a transaction of its own, then drops it from this process's cache. */
-export async function revokeAccessToken(deps: AccessTokenDeps, actor: Actor, token: AccessToken): Promise<boolean> {
+export async function revokeAccessToken(
+  deps: AccessTokenDeps,
+  actor: Actor,
+  token: AccessToken,
+): Promise<boolean> {
   const changed = await deps.db.transaction().execute((trx) => revokeAccessTokenIn(trx, deps, actor, token));
   deps.cache.forget(token.digest);
   if (token.kind !== 'personal') deps.cache.forgetOwner(token.user_id);

@@ -13,7 +13,15 @@ import type { AccessTokenDeps } from './access-token-deps.ts';
 import { rotationExpiry } from './access-token-expiry.ts';
 import { looksLikeAccessToken } from './access-token-secret.ts';
 import { accessTokenState, scopesOf } from './access-token-state.ts';
-import { auditAccessToken, countIssued, issueAccessToken, type IssuedAccessToken } from './issue-access-token.ts';
+import {
+  auditAccessToken,
+  countIssued,
+  issueAccessToken,
+  type IssuedAccessToken,
+} from './issue-access-token.ts';
+
+/** Longer than any access token: not worth a digest. */
+const MAX_TOKEN_LENGTH = 1024;
 
 const alreadyRevoked = () => new TesseraError('bad_request', '400 Bad request - Token already revoked');
 const alreadyExpired = () => new TesseraError('bad_request', '400 Bad request - Token already expired');
@@ -56,7 +64,10 @@ export async function rotateAccessToken(
       expiresAt: newExpiry,
       previousTokenId: current.id,
     });
-    await auditAccessToken(trx, deps, actor, 'rotated', current, { new_token_id: issued.token.id, new_expires_at: newExpiry });
+    await auditAccessToken(trx, deps, actor, 'rotated', current, {
+      new_token_id: issued.token.id,
+      new_expires_at: newExpiry,
+    });
     return { kind: 'rotated', issued };
   });
   if (outcome.kind === 'expired') throw alreadyExpired();
@@ -73,8 +84,13 @@ export async function rotateAccessToken(
  * Reuse detection for `POST …/self/rotate`: when the presented secret belongs to a revoked token, its
  * family is revoked (the caller still answers 401). True when the secret was a revoked token's.
  */
-export async function revokeFamilyOnReuse(deps: AccessTokenDeps, actor: Actor, plaintext: string): Promise<boolean> {
-  if (!looksLikeAccessToken(plaintext, deps.policy.tokenPrefix)) return false;
+export async function revokeFamilyOnReuse(
+  deps: AccessTokenDeps,
+  actor: Actor,
+  plaintext: string,
+): Promise<boolean> {
+  if (plaintext.length > MAX_TOKEN_LENGTH || !looksLikeAccessToken(plaintext, deps.policy.tokenPrefix))
+    return false;
   const token = await findAccessTokenByDigest(deps.db, deps.digester.digest(plaintext));
   if (!token?.revoked) return false;
   await deps.db.transaction().execute((trx) => revokeFamilyIn(trx, deps, actor, token));
@@ -83,7 +99,12 @@ export async function revokeFamilyOnReuse(deps: AccessTokenDeps, actor: Actor, p
 }
 
 /** Revokes every live token of the family and writes one `…family_revoked` event naming them. */
-async function revokeFamilyIn(trx: Trx, deps: AccessTokenDeps, actor: Actor, reused: AccessToken): Promise<void> {
+async function revokeFamilyIn(
+  trx: Trx,
+  deps: AccessTokenDeps,
+  actor: Actor,
+  reused: AccessToken,
+): Promise<void> {
   const family = await findRotationFamily(trx, reused.id);
   const revoked = await revokeAccessTokens(
     trx,

@@ -27,7 +27,10 @@ export const ACCESS_TOKEN_SCOPES = {
   k8s_proxy: { description: 'Call the Kubernetes API through the agent', grantable: 'everyone' },
   self_rotate: { description: 'Rotate this token itself', grantable: 'everyone' },
   sudo: { description: 'Act as another user (administrators)', grantable: 'admins' },
-  admin_mode: { description: 'Use administrator powers through the API (administrators)', grantable: 'admins' },
+  admin_mode: {
+    description: 'Use administrator powers through the API (administrators)',
+    grantable: 'admins',
+  },
 } as const satisfies Record<string, ScopeDefinition>;
 
 export type AccessTokenScope = keyof typeof ACCESS_TOKEN_SCOPES;

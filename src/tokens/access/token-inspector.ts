@@ -80,7 +80,10 @@ export class AccessTokenInspector implements TokenInspector {
       last_used_at: token.last_used_at,
       user_id: token.user_id,
       owner: owner ? { id: owner.id, username: owner.username, bot: owner.bot_kind !== null } : null,
-      resource: token.kind === 'personal' || token.resource_id === null ? null : { type: token.kind, id: token.resource_id },
+      resource:
+        token.kind === 'personal' || token.resource_id === null
+          ? null
+          : { type: token.kind, id: token.resource_id },
       access_level: token.access_level,
     };
   }
@@ -92,6 +95,9 @@ export function inspectorFor(
   plaintext: string,
   instancePrefix: string,
 ): TokenInspector | undefined {
-  const bare = instancePrefix && plaintext.startsWith(`${instancePrefix}-`) ? plaintext.slice(instancePrefix.length + 1) : plaintext;
+  const bare =
+    instancePrefix && plaintext.startsWith(`${instancePrefix}-`)
+      ? plaintext.slice(instancePrefix.length + 1)
+      : plaintext;
   return inspectors.find((inspector) => bare.startsWith(inspector.prefix));
 }

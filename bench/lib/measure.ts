@@ -1,0 +1,62 @@
+import autocannon from 'autocannon';
+
+/** One measured figure and the baseline it is compared with, both from the same run. */
+export interface BenchResult {
+  name: string;
+  unit: string;
+  value: number;
+  baselineName: string;
+  baseline: number;
+  ratio: number;
+  target: number;
+  extra?: Record<string, number>;
+}
+
+/** Short mode (CI): enough to prove the benchmark runs and writes its results, not to measure. */
+export const SHORT = process.argv.includes('--short') || process.env.BENCH_SHORT === '1';
+
+export const DURATION_SECONDS = SHORT ? 1 : 8;
+
+/** Requests per second that autocannon sustains against one URL; non-2xx answers are a failure. */
+export async function requestsPerSecond(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ rps: number; p50: number; p99: number }> {
+  const result = await autocannon({
+    url,
+    headers,
+    connections: 16,
+    pipelining: 1,
+    duration: DURATION_SECONDS,
+  });
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${url}: ${result.non2xx} non-2xx answers and ${result.errors} errors during the benchmark`);
+  }
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+/** Operations per second of an async function, run back to back for the benchmark's duration. */
+export async function operationsPerSecond(operation: () => Promise<unknown>): Promise<number> {
+  // Warm up so JIT and caches do not count against whoever runs first.
+  for (let i = 0; i < 50; i++) await operation();
+  const deadline = performance.now() + DURATION_SECONDS * 1000;
+  let count = 0;
+  const started = performance.now();
+  while (performance.now() < deadline) {
+    await operation();
+    count++;
+  }
+  return count / ((performance.now() - started) / 1000);
+}
+
+export function compare(
+  name: string,
+  unit: string,
+  value: number,
+  baselineName: string,
+  baseline: number,
+  target: number,
+  extra?: Record<string, number>,
+): BenchResult {
+  return { name, unit, value, baselineName, baseline, ratio: value / baseline, target, extra };
+}

@@ -1,0 +1,161 @@
+import {
+  createLocalJWKSet,
+  errors,
+  type CryptoKey,
+  type FlattenedJWSInput,
+  type JSONWebKeySet,
+  type JWTHeaderParameters,
+} from 'jose';
+import { SdkError } from './errors.ts';
+
+/**
+ * Where one trusted issuer's keys come from. Give at most one of `discoveryUrl`, `jwksUri` or `jwks`;
+ * with none, the keys are found through `<issuer>/.well-known/openid-configuration`.
+ *
+ * @example
+ * ```ts
+ * const issuers: IssuerConfig[] = [
+ *   { issuer: 'https://customers.example.com' },                            // discovery → jwks_uri
+ *   { issuer: 'https://gitlab.example.com', jwksUri: 'https://gitlab.example.com/oauth/discovery/keys' },
+ *   authority.asIssuer(),                                                    // in-process keys
+ * ];
+ * ```
+ */
+export interface IssuerConfig {
+  /** The exact `iss` value of the issuer's tokens. */
+  issuer: string;
+  /** URL of the issuer's OpenID/OAuth discovery document, whose `jwks_uri` names the key set. */
+  discoveryUrl?: string;
+  /** URL of the issuer's JWKS, when there is no discovery document to read it from. */
+  jwksUri?: string;
+  /** In-process key set (a {@link TokenAuthority}'s): no network, refetched freely on an unknown `kid`. */
+  jwks?: () => JSONWebKeySet | Promise<JSONWebKeySet>;
+}
+
+/** The subset of `fetch` the SDK uses; inject one for proxies or tests. */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface KeySetPolicy {
+  maxAgeMs: number;
+  cooldownMs: number;
+  timeoutMs: number;
+  fetch: FetchLike;
+  now: () => number;
+  onError: ((error: Error, issuer: string) => void) | undefined;
+}
+
+/** A key-set document bigger than this is not a key set. */
+const MAX_DOCUMENT_BYTES = 512 * 1024;
+
+type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
+
+/**
+ * One issuer's verification keys: loaded on first use, revalidated in the background once older than
+ * the max age, refetched on an unknown `kid` at most once per cooldown (a flood of made-up `kid`s costs
+ * the issuer one request), and kept when a refetch fails so an unreachable issuer does not stop
+ * verification.
+ */
+export class IssuerKeySet {
+  #keys: LocalKeySet | undefined;
+  #fingerprint = '';
+  #loadedAt = Number.NEGATIVE_INFINITY;
+  #attemptedAt = Number.NEGATIVE_INFINITY;
+  #inflight: Promise<boolean> | undefined;
+  #jwksUri: string | undefined;
+
+  constructor(
+    readonly config: IssuerConfig,
+    private readonly policy: KeySetPolicy,
+  ) {
+    this.#jwksUri = config.jwksUri;
+  }
+
+  /** A jose key resolver bound to this issuer only. */
+  readonly getKey = async (header: JWTHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
+    // Selecting by kid is what makes "unknown key → refetch once" well defined; Cloud Connector tokens always carry one.
+    if (typeof header.kid !== 'string' || header.kid === '') {
+      throw new SdkError('invalid_token', 'missing_kid', 'the token header has no "kid"');
+    }
+    if (this.#keys === undefined) {
+      await this.#refreshIfAllowed();
+      if (this.#keys === undefined) {
+        throw new SdkError(
+          'invalid_token',
+          'keys_unavailable',
+          "the token issuer's keys cannot be fetched right now",
+        );
+      }
+    } else if (this.policy.now() - this.#loadedAt > this.policy.maxAgeMs) {
+      void this.#refreshIfAllowed(); // stale-while-revalidate: this request uses the keys we have
+    }
+    try {
+      return await this.#keys(header, token);
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
+      // The issuer may have rotated: look again, unless we looked moments ago.
+      if (!(await this.#refreshIfAllowed())) throw SdkError.from(error);
+      return this.#keys(header, token);
+    }
+  };
+
+  #refreshIfAllowed(): Promise<boolean> {
+    if (this.#inflight) return this.#inflight;
+    const now = this.policy.now();
+    const local = this.config.jwks !== undefined;
+    if (!local && now - this.#attemptedAt < this.policy.cooldownMs) return Promise.resolve(false);
+    this.#attemptedAt = now;
+    this.#inflight = this.#refresh().finally(() => {
+      this.#inflight = undefined;
+    });
+    return this.#inflight;
+  }
+
+  async #refresh(): Promise<boolean> {
+    try {
+      const jwks = this.config.jwks ? await this.config.jwks() : await this.#fetchJwks();
+      const fingerprint = JSON.stringify(jwks);
+      // An unchanged set keeps its jose instance, and with it the keys already imported.
+      if (fingerprint !== this.#fingerprint || this.#keys === undefined) {
+        this.#keys = createLocalJWKSet(jwks);
+        this.#fingerprint = fingerprint;
+      }
+      this.#loadedAt = this.policy.now();
+      return true;
+    } catch (error) {
+      this.policy.onError?.(error instanceof Error ? error : new Error(String(error)), this.config.issuer);
+      return false;
+    }
+  }
+
+  async #fetchJwks(): Promise<JSONWebKeySet> {
+    this.#jwksUri ??= await this.#discoverJwksUri();
+    return (await this.#fetchJson(this.#jwksUri)) as JSONWebKeySet;
+  }
+
+  async #discoverJwksUri(): Promise<string> {
+    const url =
+      this.config.discoveryUrl ??
+      `${this.config.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+    const document = (await this.#fetchJson(url)) as { issuer?: unknown; jwks_uri?: unknown };
+    // OpenID Connect Discovery §4.3: a document that names another issuer must not be used.
+    if (document.issuer !== this.config.issuer) {
+      throw new Error(`discovery document at ${url} names issuer ${String(document.issuer)}`);
+    }
+    if (typeof document.jwks_uri !== 'string' || !URL.canParse(document.jwks_uri)) {
+      throw new Error(`discovery document at ${url} has no valid jwks_uri`);
+    }
+    return document.jwks_uri;
+  }
+
+  async #fetchJson(url: string): Promise<unknown> {
+    const response = await this.policy.fetch(url, {
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(this.policy.timeoutMs),
+    });
+    if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
+    const text = await response.text();
+    if (text.length > MAX_DOCUMENT_BYTES)
+      throw new Error(`GET ${url} answered a document over ${MAX_DOCUMENT_BYTES} bytes`);
+    return JSON.parse(text);
+  }
+}

@@ -1,0 +1,81 @@
+import type { FastifyInstance } from 'fastify';
+import { createGroup } from '../../identity/group.service.ts';
+import { ACCESS_LEVELS } from '../../identity/access-levels.ts';
+import { authorizeGroup } from '../../identity/resource-access.ts';
+import { membershipScope, visibilityScope } from '../../identity/visibility-scope.ts';
+import { VISIBILITIES } from '../../identity/visibility.ts';
+import type { InstanceContext } from '../../runtime/instance-context.ts';
+import { countAccessibleGroups, listAccessibleGroups } from '../../store/namespaces.repository.ts';
+import type { Namespace } from '../../store/schema.ts';
+import {
+  apiParams,
+  optionalBoolean,
+  optionalChoice,
+  optionalInteger,
+  optionalString,
+  requiredString,
+} from '../api-params.ts';
+import { requireScope, WRITE_API } from '../authenticate.ts';
+import { optionalReader } from '../optional-reader.ts';
+import { pageRequest, sendPage } from '../pagination.ts';
+import { presentGroup } from '../presenters/group.presenter.ts';
+import { NamespaceNames } from '../presenters/namespace-names.ts';
+
+/** `/api/v4/groups`: list the groups the caller can see, show one, create one. Members are in `members.routes.ts`. */
+export async function groupsRoutes(
+  app: FastifyInstance,
+  options: { context: InstanceContext },
+): Promise<void> {
+  const { db, clock, settings } = options.context;
+  const url = settings.externalUrl;
+  const present = async (groups: Namespace[]) => {
+    const names = new NamespaceNames(db);
+    return Promise.all(groups.map(async (g) => presentGroup(g, (await names.describe(g.id)).fullName, url)));
+  };
+
+  app.get('/api/v4/groups', async (request, reply) => {
+    const viewer = optionalReader(request);
+    const params = apiParams(request);
+    const minLevel = optionalBoolean(params, 'owned')
+      ? ACCESS_LEVELS.owner
+      : optionalInteger(params, 'min_access_level');
+    const scope =
+      viewer && minLevel !== undefined
+        ? await membershipScope(db, viewer, minLevel)
+        : await visibilityScope(db, viewer);
+    const query = {
+      access: scope.groups,
+      search: optionalString(params, 'search') || undefined,
+      topLevelOnly: optionalBoolean(params, 'top_level_only') ?? false,
+    };
+    const page = pageRequest(request);
+    const [groups, total] = await Promise.all([
+      listAccessibleGroups(db, { ...query, limit: page.limit, offset: page.offset }),
+      countAccessibleGroups(db, query),
+    ]);
+    return sendPage(request, reply, url, page, total, await present(groups));
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v4/groups/:id', async (request) => {
+    const { group } = await authorizeGroup(db, optionalReader(request), request.params.id);
+    return (await present([group]))[0];
+  });
+
+  app.post('/api/v4/groups', async (request, reply) => {
+    const principal = requireScope(request, WRITE_API);
+    const params = apiParams(request);
+    const group = await createGroup(
+      db,
+      clock,
+      { user: principal.user, ip: request.ip },
+      {
+        name: requiredString(params, 'name'),
+        path: requiredString(params, 'path'),
+        parentId: optionalInteger(params, 'parent_id') ?? null,
+        visibility: optionalChoice(params, 'visibility', VISIBILITIES),
+        description: optionalString(params, 'description'),
+      },
+    );
+    return reply.status(201).send((await present([group]))[0]);
+  });
+}

@@ -1,0 +1,96 @@
+import type { FastifyInstance } from 'fastify';
+import { createProject } from '../../identity/project.service.ts';
+import { ACCESS_LEVELS } from '../../identity/access-levels.ts';
+import { authorizeProject } from '../../identity/resource-access.ts';
+import { membershipScope, visibilityScope } from '../../identity/visibility-scope.ts';
+import { VISIBILITIES } from '../../identity/visibility.ts';
+import type { InstanceContext } from '../../runtime/instance-context.ts';
+import { findUserNamespace } from '../../store/namespaces.repository.ts';
+import { countAccessibleProjects, listAccessibleProjects } from '../../store/projects.repository.ts';
+import type { Project } from '../../store/schema.ts';
+import {
+  apiParams,
+  optionalBoolean,
+  optionalChoice,
+  optionalInteger,
+  optionalString,
+  type ApiParams,
+} from '../api-params.ts';
+import { requireScope, WRITE_API } from '../authenticate.ts';
+import { optionalReader } from '../optional-reader.ts';
+import { pageRequest, sendPage } from '../pagination.ts';
+import { NamespaceNames } from '../presenters/namespace-names.ts';
+import { presentProject } from '../presenters/project.presenter.ts';
+
+/** `/api/v4/projects`: list what the caller can see, show one (404 when hidden), create one. Members are in `members.routes.ts`. */
+export async function projectsRoutes(
+  app: FastifyInstance,
+  options: { context: InstanceContext },
+): Promise<void> {
+  const { db, clock, settings } = options.context;
+  const url = settings.externalUrl;
+  const present = async (projects: Project[]) => {
+    const names = new NamespaceNames(db);
+    return Promise.all(
+      projects.map(async (p) => {
+        const { namespace, fullName } = await names.describe(p.namespace_id);
+        return presentProject(p, namespace, fullName, url);
+      }),
+    );
+  };
+
+  app.get('/api/v4/projects', async (request, reply) => {
+    const viewer = optionalReader(request);
+    const params = apiParams(request);
+    const minLevel = membershipLevel(params);
+    const scope =
+      viewer && minLevel !== undefined
+        ? await membershipScope(db, viewer, minLevel)
+        : await visibilityScope(db, viewer);
+    const ownNamespace =
+      viewer && optionalBoolean(params, 'owned') ? await findUserNamespace(db, viewer.id) : undefined;
+    const query = {
+      access: scope.projects,
+      search: optionalString(params, 'search') || undefined,
+      visibility: optionalChoice(params, 'visibility', VISIBILITIES),
+      namespaceIds: optionalBoolean(params, 'owned') ? (ownNamespace ? [ownNamespace.id] : []) : undefined,
+    };
+    const page = pageRequest(request);
+    const [projects, total] = await Promise.all([
+      listAccessibleProjects(db, { ...query, limit: page.limit, offset: page.offset }),
+      countAccessibleProjects(db, query),
+    ]);
+    return sendPage(request, reply, url, page, total, await present(projects));
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v4/projects/:id', async (request) => {
+    const { project } = await authorizeProject(db, optionalReader(request), request.params.id);
+    return (await present([project]))[0];
+  });
+
+  app.post('/api/v4/projects', async (request, reply) => {
+    const principal = requireScope(request, WRITE_API);
+    const params = apiParams(request);
+    const project = await createProject(
+      db,
+      clock,
+      { user: principal.user, ip: request.ip },
+      {
+        name: optionalString(params, 'name') || undefined,
+        path: optionalString(params, 'path') || undefined,
+        namespace: optionalString(params, 'namespace_id') || undefined,
+        visibility: optionalChoice(params, 'visibility', VISIBILITIES),
+        description: optionalString(params, 'description'),
+        defaultBranch: optionalString(params, 'default_branch') || undefined,
+      },
+    );
+    return reply.status(201).send((await present([project]))[0]);
+  });
+}
+
+/** `membership=true` (any level) or `min_access_level=N`: the lowest level a listed project must give the caller. */
+function membershipLevel(params: ApiParams): number | undefined {
+  const min = optionalInteger(params, 'min_access_level');
+  if (min !== undefined) return min;
+  return optionalBoolean(params, 'membership') ? ACCESS_LEVELS.guest : undefined;
+}

@@ -1,0 +1,75 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { badRequest, unauthorized } from '../../errors/tessera-error.ts';
+import { csrfTokenFor, signIn, signOut, type SessionDeps } from '../../identity/session.service.ts';
+import type { InstanceContext } from '../../runtime/instance-context.ts';
+import { actorOf } from '../authenticate.ts';
+import { presentUserPrivate } from '../presenters/user.presenter.ts';
+import { SESSION_COOKIE, sessionCookieOptions } from '../session-authentication.ts';
+
+/**
+ * Browser sign-in and sign-out at GitLab's paths, and `GET /-/session` for the web UI. The form
+ * fields are GitLab's (`user[login]`, `user[password]`); JSON clients may send `login`/`username`
+ * and `password` instead.
+ */
+export async function sessionsRoutes(
+  app: FastifyInstance,
+  options: { context: InstanceContext; sessions: SessionDeps },
+): Promise<void> {
+  const { context, sessions } = options;
+  const cookie = sessionCookieOptions(context.settings);
+
+  app.post('/users/sign_in', async (request, reply) => {
+    const { login, password } = credentials(request.body);
+    const signedIn = await signIn(sessions, { login, password, ip: request.ip });
+    void reply.setCookie(SESSION_COOKIE, signedIn.sessionId, cookie);
+    if (isBrowserForm(request)) return reply.redirect('/', 302);
+    return { id: signedIn.user.id, username: signedIn.user.username, csrf_token: signedIn.csrfToken };
+  });
+
+  const signOutHandler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const credential = request.principal?.credential;
+    if (credential?.kind === 'session') await signOut(sessions, String(credential.id), actorOf(request));
+    void reply.clearCookie(SESSION_COOKIE, cookie);
+    if (wantsHtml(request)) return reply.redirect('/users/sign_in', 302);
+    return reply.status(204).send();
+  };
+  app.post('/users/sign_out', signOutHandler);
+  app.delete('/users/sign_out', signOutHandler);
+
+  app.get('/-/session', async (request) => {
+    const sessionId = request.cookies[SESSION_COOKIE];
+    if (request.principal?.credential.kind !== 'session' || !sessionId) throw unauthorized();
+    return {
+      user: presentUserPrivate(request.principal.user, context.settings.externalUrl),
+      csrf_token: csrfTokenFor(sessions.digester, sessionId),
+    };
+  });
+}
+
+function credentials(body: unknown): { login: string; password: string } {
+  const fields = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  const nested =
+    fields.user !== null && typeof fields.user === 'object' ? (fields.user as Record<string, unknown>) : {};
+  const login = first(fields['user[login]'], nested.login, fields.login, fields.username);
+  const password = first(fields['user[password]'], nested.password, fields.password);
+  if (login === undefined) throw badRequest('login', 'is missing');
+  if (password === undefined) throw badRequest('password', 'is missing');
+  return { login, password };
+}
+
+function first(...values: unknown[]): string | undefined {
+  return values.find((value): value is string => typeof value === 'string' && value.length > 0);
+}
+
+function wantsHtml(request: FastifyRequest): boolean {
+  return (request.headers.accept ?? '').includes('text/html');
+}
+
+/** A browser's plain form post, answered with a redirect rather than JSON. */
+function isBrowserForm(request: FastifyRequest): boolean {
+  const type = request.headers['content-type'] ?? '';
+  return (
+    wantsHtml(request) &&
+    (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data'))
+  );
+}

@@ -1,0 +1,100 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { forbidden, notFound } from '../../errors/tessera-error.ts';
+import type { Principal } from '../../identity/principal.ts';
+import { blockUser, createUser, unblockUser } from '../../identity/user.service.ts';
+import type { InstanceContext } from '../../runtime/instance-context.ts';
+import type { User } from '../../store/schema.ts';
+import { countUsersMatching, findUserById, listUsers } from '../../store/users.repository.ts';
+import { apiParams, optionalBoolean, optionalString, requiredString, type ApiParams } from '../api-params.ts';
+import { actorOf, READ_API, requireScope, WRITE_API } from '../authenticate.ts';
+import { pageRequest, sendPage } from '../pagination.ts';
+import { presentUser, presentUserBasic, presentUserPrivate } from '../presenters/user.presenter.ts';
+
+/** The user endpoints read `read_user` as well as the API scopes, as the platform does. */
+const READ_USER = ['read_user', ...READ_API] as const;
+
+function requireAdmin(request: FastifyRequest): Principal {
+  const principal = requireScope(request, WRITE_API);
+  if (!principal.user.is_admin) throw forbidden();
+  return principal;
+}
+
+/** `/api/v4/user` and `/api/v4/users`: who am I, find people, and (admins) create and block them. */
+export async function usersRoutes(
+  app: FastifyInstance,
+  options: { context: InstanceContext },
+): Promise<void> {
+  const { db, clock, settings } = options.context;
+  const url = settings.externalUrl;
+  const seenBy = (viewer: User, user: User) =>
+    viewer.is_admin || viewer.id === user.id ? presentUserPrivate(user, url) : presentUser(user, url);
+
+  app.get('/api/v4/user', async (request) => presentUserPrivate(requireScope(request, READ_USER).user, url));
+
+  app.get('/api/v4/users', async (request, reply) => {
+    const viewer = requireScope(request, READ_USER).user;
+    const params = apiParams(request);
+    const filter = userFilter(params);
+    const page = pageRequest(request);
+    const [users, total] = await Promise.all([
+      listUsers(db, { ...filter, limit: page.limit, offset: page.offset }),
+      countUsersMatching(db, filter),
+    ]);
+    const present = viewer.is_admin
+      ? (u: User) => presentUserPrivate(u, url)
+      : (u: User) => presentUserBasic(u, url);
+    return sendPage(request, reply, url, page, total, users.map(present));
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v4/users/:id', async (request) => {
+    const viewer = requireScope(request, READ_USER).user;
+    const user = await userByParam(request.params.id);
+    return seenBy(viewer, user);
+  });
+
+  app.post('/api/v4/users', async (request, reply) => {
+    requireAdmin(request);
+    const params = apiParams(request);
+    const user = await createUser(db, clock, actorOf(request), {
+      username: requiredString(params, 'username'),
+      email: requiredString(params, 'email'),
+      name: optionalString(params, 'name'),
+      password: optionalString(params, 'password'),
+      admin: optionalBoolean(params, 'admin') ?? false,
+    });
+    return reply.status(201).send(presentUserPrivate(user, url));
+  });
+
+  for (const [action, change] of [
+    ['block', blockUser],
+    ['unblock', unblockUser],
+  ] as const) {
+    app.post<{ Params: { id: string } }>(`/api/v4/users/:id/${action}`, async (request, reply) => {
+      const admin = requireAdmin(request);
+      const user = await userByParam(request.params.id);
+      // An administrator who blocks themself locks the instance's door from the inside.
+      if (action === 'block' && user.id === admin.user.id) throw forbidden();
+      await change(db, clock, actorOf(request), user.id);
+      return reply.status(201).send(true);
+    });
+  }
+
+  async function userByParam(id: string): Promise<User> {
+    const user = /^\d{1,15}$/.test(id) ? await findUserById(db, Number(id)) : undefined;
+    if (!user) throw notFound('User');
+    return user;
+  }
+}
+
+function userFilter(params: ApiParams) {
+  const state = optionalBoolean(params, 'blocked')
+    ? 'blocked'
+    : optionalBoolean(params, 'active')
+      ? 'active'
+      : undefined;
+  return {
+    username: optionalString(params, 'username'),
+    search: optionalString(params, 'search') || undefined,
+    state: state as User['state'] | undefined,
+  };
+}

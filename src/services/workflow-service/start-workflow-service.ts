@@ -1,0 +1,122 @@
+import * as grpc from '@grpc/grpc-js';
+import { createVerifier, TokenAuthority, type IssuerConfig, type VerifierOptions } from '@tessera/sdk';
+import { createGrpcAuthInterceptor } from '@tessera/sdk/grpc';
+import { executeWorkflowHandler, type WorkflowLogger } from './execute-workflow.handler.ts';
+import { generateTokenHandler } from './generate-token.handler.ts';
+import { HEALTH_CHECK_PATH, WORKFLOW_SERVICE_PATH, workflowProtos } from './workflow-protos.ts';
+
+/** Unit primitives the workflow service honours: the scopes its user tokens may carry. */
+export const WORKFLOW_SERVICE_UNIT_PRIMITIVES = [
+  'duo_agent_platform',
+  'duo_workflow_execute_workflow',
+  'duo_workflow_generate_token',
+] as const;
+
+export interface WorkflowServiceOptions {
+  host?: string;
+  /** 0 picks a free port; the running service reports the real one. */
+  port: number;
+  /** Issuers of instance tokens (license authority, SaaS instance, self-managed instances). */
+  issuers: readonly IssuerConfig[];
+  /** `aud` of the instance tokens it accepts; default `gitlab-duo-workflow-service`. */
+  audience?: string;
+  /** Signs user tokens as this name (`iss` = `aud`); default the audience. */
+  serviceName?: string;
+  /** Default: a fresh key generated at start and kept in memory only. */
+  authority?: TokenAuthority;
+  unitPrimitives?: readonly string[];
+  /** Verifier tuning (cooldowns, cache size, clock) for instance tokens. */
+  verifier?: Omit<VerifierOptions, 'issuers' | 'audience'>;
+  logger?: WorkflowLogger & { warn(fields: object, message: string): void };
+}
+
+export interface RunningWorkflowService {
+  /** `host:port` to dial. */
+  address: string;
+  port: number;
+  authority: TokenAuthority;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the workflow service over gRPC (plaintext: run it behind TLS termination, or on loopback).
+ *
+ * Two verifiers, so the two kinds of token cannot stand in for each other: `GenerateToken` accepts
+ * instance tokens from the configured issuers only; `ExecuteWorkflow` accepts only the service's own
+ * user tokens (an instance token there is UNAUTHENTICATED: wrong issuer). The health check is public.
+ *
+ * @example
+ * ```ts
+ * const service = await startWorkflowService({ port: 0, issuers: [{ issuer: 'https://gitlab.example.com' }] });
+ * console.log(service.address);
+ * ```
+ */
+export async function startWorkflowService(options: WorkflowServiceOptions): Promise<RunningWorkflowService> {
+  const audience = options.audience ?? 'gitlab-duo-workflow-service';
+  const serviceName = options.serviceName ?? audience;
+  const authority = options.authority ?? (await TokenAuthority.create({ issuer: serviceName }));
+  const logger = options.logger ?? { info: () => undefined, warn: () => undefined };
+  const onKeyFetchError = (error: Error, issuer: string) =>
+    logger.warn({ issuer, err: error }, 'cannot fetch issuer keys');
+  const instanceTokens = createVerifier({
+    onKeyFetchError,
+    ...options.verifier,
+    issuers: options.issuers,
+    audience,
+  });
+  const userTokens = createVerifier({ issuers: [authority.asIssuer()], audience: serviceName });
+
+  const interceptor = createGrpcAuthInterceptor({
+    verifier: instanceTokens,
+    methods: {
+      [`${WORKFLOW_SERVICE_PATH}/GenerateToken`]: {
+        scopes: ['duo_agent_platform', 'duo_workflow_generate_token'],
+      },
+      [`${WORKFLOW_SERVICE_PATH}/ExecuteWorkflow`]: {
+        scopes: ['duo_workflow_execute_workflow', 'duo_agent_platform'],
+        verifier: userTokens,
+      },
+      [HEALTH_CHECK_PATH]: 'public',
+    },
+  });
+  const server = new grpc.Server({ interceptors: [interceptor] });
+  const protos = workflowProtos();
+  server.addService(protos.tessera.workflow.v1.WorkflowService.service, {
+    GenerateToken: generateTokenHandler({
+      authority,
+      unitPrimitives: options.unitPrimitives ?? WORKFLOW_SERVICE_UNIT_PRIMITIVES,
+    }),
+    ExecuteWorkflow: executeWorkflowHandler({ logger }),
+  });
+  server.addService(protos.grpc.health.v1.Health.service, {
+    Check: (
+      _call: grpc.ServerUnaryCall<unknown, unknown>,
+      callback: grpc.sendUnaryData<{ status: string }>,
+    ) => callback(null, { status: 'SERVING' }),
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  const dialHost = host.includes(':') ? `[${host}]` : host;
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(
+      `${dialHost}:${options.port}`,
+      grpc.ServerCredentials.createInsecure(),
+      (error, bound) => (error ? reject(error) : resolve(bound)),
+    ),
+  );
+  logger.info({ port }, 'workflow service listening');
+  return {
+    address: `${dialHost}:${port}`,
+    port,
+    authority,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Give in-flight calls a moment to finish, then cut whatever is left.
+        const timer = setTimeout(() => server.forceShutdown(), 2000);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}

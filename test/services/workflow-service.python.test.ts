@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROTO_DIR } from '../../src/services/workflow-service/workflow-protos.ts';
+import {
+  startWorkflowService,
+  type RunningWorkflowService,
+} from '../../src/services/workflow-service/start-workflow-service.ts';
+import { INSTANCE_ID, serviceLogger, startTestIssuer, type TestIssuer } from './support/test-issuer.ts';
+
+// Debian's interpreter: the one that sees python3-grpcio (see PEERS.md); async so the server in this
+// process keeps serving while Python runs.
+const PYTHON = '/usr/bin/python3';
+const run = promisify(execFile);
+const CLIENT = fileURLToPath(new URL('./support/workflow_peer_client.py', import.meta.url));
+
+describe('a Python gRPC client (python3-grpcio, stubs from our .proto)', () => {
+  let issuer: TestIssuer;
+  let service: RunningWorkflowService;
+  let stubsDir: string;
+
+  beforeAll(async () => {
+    issuer = await startTestIssuer();
+    service = await startWorkflowService({
+      port: 0,
+      issuers: [{ issuer: issuer.url }],
+      logger: serviceLogger('workflow-service-py'),
+    });
+    stubsDir = mkdtempSync(join(tmpdir(), 'tessera-grpc-stubs-'));
+    await run(PYTHON, [
+      '-m',
+      'grpc_tools.protoc',
+      '-I',
+      PROTO_DIR,
+      `--python_out=${stubsDir}`,
+      `--grpc_python_out=${stubsDir}`,
+      'workflow_service.proto',
+    ]);
+  });
+  afterAll(async () => {
+    await service.close();
+    await issuer.close();
+    rmSync(stubsDir, { recursive: true, force: true });
+  });
+
+  it('performs GenerateToken then ExecuteWorkflow, and sees UNAUTHENTICATED where it should', async () => {
+    const instanceToken = await issuer.instanceToken({
+      audience: 'gitlab-duo-workflow-service',
+      scopes: ['duo_agent_platform', 'duo_workflow_generate_token'],
+    });
+    const { stdout } = await run(PYTHON, [CLIENT], {
+      env: {
+        PATH: process.env.PATH,
+        STUBS_DIR: stubsDir,
+        WORKFLOW_SERVICE_ADDRESS: service.address,
+        INSTANCE_TOKEN: instanceToken,
+        INSTANCE_ID,
+      },
+    });
+    const result = JSON.parse(stdout) as {
+      expires_at: number;
+      token_parts: number;
+      actions: { request_id: string; kind: string }[];
+      execute_with_instance_token: string;
+      generate_without_token: string;
+    };
+    expect(result.token_parts).toBe(3);
+    expect(result.expires_at).toBeGreaterThan(Date.now() / 1000);
+    expect(result.actions.map((action) => action.kind)).toEqual([
+      'plan',
+      'read_file',
+      'run_command',
+      'run_command',
+      'run_command',
+      'finished',
+    ]);
+    expect(result.actions[1]!.request_id).toBe('py-1:step-0');
+    expect(result.execute_with_instance_token).toBe('UNAUTHENTICATED');
+    expect(result.generate_without_token).toBe('UNAUTHENTICATED');
+  });
+});
