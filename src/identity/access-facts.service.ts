@@ -1,7 +1,7 @@
 import type { Executor } from '../store/database.ts';
 import { findMember, membershipsInNamespaces } from '../store/members.repository.ts';
 import { namespaceWithAncestors } from '../store/namespaces.repository.ts';
-import type { Namespace, Project, User } from '../store/schema.ts';
+import type { Member, Namespace, Project, User } from '../store/schema.ts';
 import { ACCESS_LEVELS } from './access-levels.ts';
 import type { AccessFacts } from './permissions.ts';
 
@@ -17,7 +17,7 @@ export async function projectAccessFacts(db: Executor, user: User | null, projec
     user.id,
     ancestors.map((n) => n.id),
   );
-  let level = Math.max(direct?.access_level ?? 0, ...inherited.map((m) => m.access_level));
+  let level = highestLevel([...(direct ? [direct] : []), ...inherited]);
   // The owner of a personal namespace owns its projects.
   if (ancestors[0]?.kind === 'user' && ancestors[0].owner_user_id === user.id) level = ACCESS_LEVELS.owner;
   return { user, visibility: project.visibility, memberLevel: level };
@@ -35,6 +35,18 @@ export async function groupAccessFacts(db: Executor, user: User | null, group: N
   return {
     user,
     visibility: group.visibility,
-    memberLevel: Math.max(0, ...memberships.map((m) => m.access_level)),
+    memberLevel: highestLevel(memberships),
   };
+}
+
+/**
+ * The highest level among memberships still in force: a membership ends at the start of its
+ * `expires_at` day (UTC), as on the platform, whether or not a cleanup job has removed it yet.
+ */
+export function highestLevel(memberships: readonly Member[], now: Date = new Date()): number {
+  const today = now.toISOString().slice(0, 10);
+  return Math.max(
+    0,
+    ...memberships.filter((m) => m.expires_at === null || m.expires_at.slice(0, 10) > today).map((m) => m.access_level),
+  );
 }

@@ -4,6 +4,7 @@ import { buildInstanceApp } from '../http/instance-app.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Clock } from '../util/clock.ts';
 import { createInstanceContext } from './create-instance-context.ts';
+import { startHousekeeping } from './housekeeping.ts';
 import type { InstanceContext } from './instance-context.ts';
 
 export interface RunningInstance {
@@ -31,6 +32,7 @@ export async function startInstance(
     throw error;
   }
   context.keys.startScheduler(['instance'], KEY_SCHEDULER_INTERVAL_MS);
+  const stopHousekeeping = startHousekeeping(context);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
@@ -40,6 +42,7 @@ export async function startInstance(
     url: `http://${host}:${port}`,
     async close() {
       context.keys.stopScheduler();
+      stopHousekeeping();
       await app.close();
       await context.db.destroy();
     },

@@ -67,7 +67,7 @@ describe('npm start', () => {
     expect(firstKids.length).toBeGreaterThanOrEqual(2);
 
     token = rememberSecret(/(glpat-[A-Za-z0-9_-]+)/.exec(stdout)![1]!);
-    rememberSecret(/password:\s*(\S+)/.exec(stdout)![1]!);
+    rememberSecret(/root password:\s*(\S+)/.exec(stdout)![1]!);
     const user = await fetch(`${url}/api/v4/user`, { headers: { 'PRIVATE-TOKEN': token } });
     expect(user.status).toBe(200);
     expect((await json(user)).username).toBe('root');
@@ -78,7 +78,7 @@ describe('npm start', () => {
     const port = await freePort();
     const { stdout, url } = await start(port);
     expect(stdout).not.toContain('glpat-');
-    expect(stdout).not.toMatch(/password:/);
+    expect(stdout).not.toMatch(/root password:/);
     const jwks = await json(await fetch(`${url}/oauth/discovery/keys`));
     expect(jwks.keys.map((k: { kid: string }) => k.kid).sort()).toEqual(firstKids);
     const user = await fetch(`${url}/api/v4/user`, { headers: { 'PRIVATE-TOKEN': token } });

@@ -59,7 +59,6 @@ export interface SignedToken {
   claims: CloudConnectorClaims;
 }
 
-
 /** Slack after a retired key's last token expires, for verifiers whose clock runs behind. */
 const RETIREMENT_SLACK_SECONDS = 60;
 const NBF_BACKDATE_SECONDS = 5;

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { forbidden, notFound } from '../../errors/tessera-error.ts';
 import type { Principal } from '../../identity/principal.ts';
 import { blockUser, createUser, unblockUser } from '../../identity/user.service.ts';
+import { accessTokenCacheFor } from '../../tokens/access/access-token-cache.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
 import type { User } from '../../store/schema.ts';
 import { countUsersMatching, findUserById, listUsers } from '../../store/users.repository.ts';
@@ -75,6 +76,8 @@ export async function usersRoutes(
       // An administrator who blocks themself locks the instance's door from the inside.
       if (action === 'block' && user.id === admin.user.id) throw forbidden();
       await change(db, clock, actorOf(request), user.id);
+      // A blocked user's cached tokens must stop working here at once, not when the cache expires.
+      accessTokenCacheFor(db, clock).forgetOwner(user.id);
       return reply.status(201).send(true);
     });
   }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import '@tessera/sdk/fastify';
 import { languageOf, type CompletionKind, type ModelProvider } from './model-provider.ts';
 
 interface CodeBody {

@@ -30,12 +30,10 @@ export function registerUserAccessTokenRoute(
       }
       const userId = request.headers['x-gitlab-global-user-id'];
       if (typeof userId !== 'string' || userId.trim() === '') {
-        return reply
-          .code(422)
-          .send({
-            error: 'invalid_request',
-            error_description: 'the X-Gitlab-Global-User-Id header is required',
-          });
+        return reply.code(422).send({
+          error: 'invalid_request',
+          error_description: 'the X-Gitlab-Global-User-Id header is required',
+        });
       }
       try {
         const { token, expiresAt } = await issueUserToken(options.authority, {
