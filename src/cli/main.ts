@@ -6,6 +6,7 @@ import { migrateCommand } from './migrate.command.ts';
 import { serveCommand } from './serve.command.ts';
 import { tokensCommand } from './tokens.command.ts';
 import { usersCommand } from './users.command.ts';
+import { workflowClientCommand } from './workflow-client.command.ts';
 
 const program = new Command('tessera')
   .description('Tessera: a credential authority for a DevOps platform and its AI services')
@@ -14,7 +15,8 @@ const program = new Command('tessera')
   .addCommand(migrateCommand())
   .addCommand(keysCommand())
   .addCommand(tokensCommand())
-  .addCommand(usersCommand());
+  .addCommand(usersCommand())
+  .addCommand(workflowClientCommand());
 
 try {
   await program.parseAsync(process.argv);

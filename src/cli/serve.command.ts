@@ -2,31 +2,50 @@ import { Command } from 'commander';
 import pino from 'pino';
 import { loadSettings } from '../config/settings.ts';
 import { createLogger } from '../observability/logger.ts';
+import { startAiGateway } from '../runtime/start-ai-gateway.ts';
 import { startInstance } from '../runtime/start-instance.ts';
+import { startWorkflowServiceRole } from '../runtime/start-workflow-service.ts';
 import { seedDemo } from '../runtime/seed-demo.ts';
 
-const SERVABLE = ['instance', 'all'] as const;
+const SERVABLE = ['instance', 'ai-gateway', 'workflow-service', 'all'] as const;
+type Servable = (typeof SERVABLE)[number];
 
 /** `tessera serve <role>`: runs one role, or every role (`all`, what `npm start` runs) with a seeded demo. */
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('run a role: instance | all')
+    .description(`run a role: ${SERVABLE.join(' | ')}`)
     .argument('<role>', `one of ${SERVABLE.join(', ')}`)
     .action(async (role: string) => {
       if (!(SERVABLE as readonly string[]).includes(role)) {
         throw new Error(`unknown role "${role}"; expected one of ${SERVABLE.join(', ')}`);
       }
+      const runs = (candidate: Servable) => role === candidate || role === 'all';
       const settings = loadSettings();
       // Logs go to stderr; stdout carries only what the operator must read (URLs, one-time seed secrets).
       const logger = createLogger({ level: settings.logLevel, destination: pino.destination(2) });
-      const instance = await startInstance(settings, { logger });
-      const lines = [`instance listening on ${instance.url} (external URL ${settings.externalUrl})`];
-      if (role === 'all') lines.push(...(await seedDemo(instance.context)));
+      const closers: Array<() => Promise<void>> = [];
+      const lines: string[] = [];
+      if (runs('instance')) {
+        const instance = await startInstance(settings, { logger });
+        closers.push(() => instance.close());
+        lines.push(`instance listening on ${instance.url} (external URL ${settings.externalUrl})`);
+        if (role === 'all') lines.push(...(await seedDemo(instance.context)));
+      }
+      if (runs('ai-gateway')) {
+        const gateway = await startAiGateway(settings, { logger });
+        closers.push(() => gateway.close());
+        lines.push(`ai-gateway listening on ${gateway.url}`);
+      }
+      if (runs('workflow-service')) {
+        const workflow = await startWorkflowServiceRole(settings, { logger });
+        closers.push(() => workflow.close());
+        lines.push(`workflow-service (gRPC) listening on ${workflow.address}`);
+      }
       process.stdout.write(`\n${lines.join('\n')}\n\nTessera is ready.\n`);
 
       const shutdown = async (signal: string) => {
         logger.info({ signal }, 'shutting down');
-        await instance.close();
+        for (const close of closers.reverse()) await close();
         process.exit(0);
       };
       process.once('SIGINT', () => void shutdown('SIGINT'));
