@@ -6,7 +6,9 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -19,7 +21,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['fastify', '@fastify/*', '@grpc/*'], message: 'domain code must not import a transport' }] },
+        {
+          patterns: [
+            {
+              group: ['fastify', '@fastify/*', '@grpc/*'],
+              message: 'domain code must not import a transport',
+            },
+          ],
+        },
       ],
     },
   },
@@ -27,7 +36,10 @@ export default tseslint.config(
     // The SDK stands alone: an AI gateway team installs it without the rest of Tessera.
     files: ['packages/sdk/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/src/**', '../../src/*'], message: 'the SDK imports nothing from src/' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/src/**', '../../src/*'], message: 'the SDK imports nothing from src/' }] },
+      ],
     },
   },
 );

@@ -20,7 +20,10 @@ for (const run of CASES) {
 
 const dir = join(process.cwd(), 'bench');
 mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, 'results.json'), JSON.stringify({ short: SHORT, date: new Date().toISOString(), results }, null, 2) + '\n');
+writeFileSync(
+  join(dir, 'results.json'),
+  JSON.stringify({ short: SHORT, date: new Date().toISOString(), results }, null, 2) + '\n',
+);
 const table = [
   '| benchmark | value | baseline | ratio | target |',
   '| --- | --- | --- | --- | --- |',

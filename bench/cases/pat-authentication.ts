@@ -9,7 +9,9 @@ export async function patAuthentication(): Promise<BenchResult> {
   const instance = await benchInstance();
   try {
     const baseline = await requestsPerSecond(`${instance.url}/-/health`);
-    const measured = await requestsPerSecond(`${instance.url}/api/v4/user`, { 'PRIVATE-TOKEN': instance.token });
+    const measured = await requestsPerSecond(`${instance.url}/api/v4/user`, {
+      'PRIVATE-TOKEN': instance.token,
+    });
     return compare(
       'GET /api/v4/user with a PAT',
       'req/s',

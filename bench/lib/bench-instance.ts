@@ -15,7 +15,10 @@ export async function benchInstance(): Promise<{ url: string; token: string; sto
   const settings = loadSettings({ TESSERA_DATA_DIR: dataDir, TESSERA_PORT: '0', TESSERA_LOG_LEVEL: 'warn' });
   const instance = await startInstance(settings, { logger: createLogger({ level: 'warn' }) });
   const { context } = instance;
-  const user = await createUser(context.db, context.clock, SYSTEM_ACTOR, { username: 'bench', email: 'bench@example.test' });
+  const user = await createUser(context.db, context.clock, SYSTEM_ACTOR, {
+    username: 'bench',
+    email: 'bench@example.test',
+  });
   const { plaintext } = await issuePersonalAccessToken(accessTokenDeps(context), {
     user,
     name: 'bench',

@@ -30,7 +30,9 @@ export async function requestsPerSecond(
     duration: DURATION_SECONDS,
   });
   if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`${url}: ${result.non2xx} non-2xx answers and ${result.errors} errors during the benchmark`);
+    throw new Error(
+      `${url}: ${result.non2xx} non-2xx answers and ${result.errors} errors during the benchmark`,
+    );
   }
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }

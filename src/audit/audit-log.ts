@@ -24,7 +24,12 @@ export interface AuditRecord {
  * Writes one audit event. Call it with the transaction that makes the change, so the event exists
  * exactly when the change does.
  */
-export async function recordAudit(db: Executor, clock: Clock, actor: Actor, record: AuditRecord): Promise<void> {
+export async function recordAudit(
+  db: Executor,
+  clock: Clock,
+  actor: Actor,
+  record: AuditRecord,
+): Promise<void> {
   await insertAuditEvent(db, {
     created_at: clock.now().toISOString(),
     author_id: actor.userId,

@@ -117,7 +117,10 @@ function readConfigFile(path: string | undefined): Source {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new SettingsError('TESSERA_CONFIG_FILE', `cannot read ${path} as JSON (${(error as Error).message})`);
+    throw new SettingsError(
+      'TESSERA_CONFIG_FILE',
+      `cannot read ${path} as JSON (${(error as Error).message})`,
+    );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new SettingsError('TESSERA_CONFIG_FILE', `${path} must hold a JSON object`);
@@ -192,7 +195,10 @@ class Reader {
     const raw = this.optional(name);
     if (raw === undefined) return undefined;
     if (Buffer.from(raw, 'base64url').length !== 32) {
-      throw new SettingsError(name, 'must be 32 bytes in base64url (generate one with `openssl rand -base64 32`)');
+      throw new SettingsError(
+        name,
+        'must be 32 bytes in base64url (generate one with `openssl rand -base64 32`)',
+      );
     }
     return raw;
   }

@@ -20,10 +20,7 @@ const FILE_NAME = 'secrets.json';
  * The two instance keys: taken from the environment when set (what every replica of a cluster must
  * share), otherwise generated once into the data directory, which is fine for one embedded node only.
  */
-export function loadInstanceSecrets(
-  settings: Settings,
-  warn: (message: string) => void,
-): InstanceSecrets {
+export function loadInstanceSecrets(settings: Settings, warn: (message: string) => void): InstanceSecrets {
   let kek = settings.keyEncryptionKey;
   let digest = settings.digestSecret;
   if (!kek || !digest) {

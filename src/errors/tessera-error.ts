@@ -20,7 +20,8 @@ export class TesseraError extends Error {
 
 export const unauthorized = (): TesseraError => new TesseraError('unauthorized', '401 Unauthorized');
 
-export const notFound = (what: string): TesseraError => new TesseraError('not_found', `404 ${what} Not Found`);
+export const notFound = (what: string): TesseraError =>
+  new TesseraError('not_found', `404 ${what} Not Found`);
 
 export const forbidden = (message = '403 Forbidden'): TesseraError => new TesseraError('forbidden', message);
 
@@ -28,6 +29,10 @@ export const badRequest = (field: string, problem: string): TesseraError =>
   new TesseraError('bad_request', `${field} ${problem}`, { field });
 
 export const insufficientScope = (scope: string): TesseraError =>
-  new TesseraError('insufficient_scope', 'The request requires higher privileges than provided by the access token.', {
-    scope,
-  });
+  new TesseraError(
+    'insufficient_scope',
+    'The request requires higher privileges than provided by the access token.',
+    {
+      scope,
+    },
+  );

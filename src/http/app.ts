@@ -12,7 +12,11 @@ export const MAX_HEADER_BYTES = 16 * 1024;
  * A Fastify server with what every role shares: logging through our redacting logger, error mapping,
  * form and cookie parsing, and request metrics labelled by route pattern (never by raw URL).
  */
-export function createHttpApp(options: { logger: Logger; metrics: Metrics; trustProxy?: boolean }): FastifyInstance {
+export function createHttpApp(options: {
+  logger: Logger;
+  metrics: Metrics;
+  trustProxy?: boolean;
+}): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger,
     trustProxy: options.trustProxy ?? false,

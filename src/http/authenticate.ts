@@ -70,10 +70,15 @@ async function authenticateToken(
   request: FastifyRequest,
   options: AuthenticationOptions,
 ): Promise<Principal> {
-  const bare = options.tokenPrefix && token.startsWith(`${options.tokenPrefix}-`) ? token.slice(options.tokenPrefix.length + 1) : token;
+  const bare =
+    options.tokenPrefix && token.startsWith(`${options.tokenPrefix}-`)
+      ? token.slice(options.tokenPrefix.length + 1)
+      : token;
   const authenticator = options.tokenAuthenticators.find((a) => bare.startsWith(a.prefix));
   const principal =
-    authenticator && token.length <= MAX_TOKEN_LENGTH ? await authenticator.authenticate(token, { ip: request.ip }) : null;
+    authenticator && token.length <= MAX_TOKEN_LENGTH
+      ? await authenticator.authenticate(token, { ip: request.ip })
+      : null;
   if (!principal) {
     options.metrics.tokensRejected.inc({ type: authenticator?.prefix ?? 'unknown' });
     throw unauthorized();

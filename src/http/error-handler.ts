@@ -7,7 +7,10 @@ export function errorBody(error: TesseraError): Record<string, unknown> {
     return { error: 'insufficient_scope', error_description: error.message, scope: error.details.scope };
   }
   if (error.code === 'bad_request' && error.details.field) {
-    return { message: { [error.details.field]: [error.message.slice(error.details.field.length + 1)] }, error: error.message };
+    return {
+      message: { [error.details.field]: [error.message.slice(error.details.field.length + 1)] },
+      error: error.message,
+    };
   }
   return { message: error.message };
 }

@@ -6,7 +6,11 @@ import { ACCESS_LEVELS } from './access-levels.ts';
 import type { AccessFacts } from './permissions.ts';
 
 /** The facts the permission functions need about a user and a project: membership is inherited from every ancestor group. */
-export async function projectAccessFacts(db: Executor, user: User | null, project: Project): Promise<AccessFacts> {
+export async function projectAccessFacts(
+  db: Executor,
+  user: User | null,
+  project: Project,
+): Promise<AccessFacts> {
   if (!user) return { user: null, visibility: project.visibility, memberLevel: ACCESS_LEVELS.none };
   const [direct, ancestors] = await Promise.all([
     findMember(db, { type: 'project', id: project.id }, user.id),
@@ -24,7 +28,11 @@ export async function projectAccessFacts(db: Executor, user: User | null, projec
 }
 
 /** The same for a group: membership of the group or any ancestor. */
-export async function groupAccessFacts(db: Executor, user: User | null, group: Namespace): Promise<AccessFacts> {
+export async function groupAccessFacts(
+  db: Executor,
+  user: User | null,
+  group: Namespace,
+): Promise<AccessFacts> {
   if (!user) return { user: null, visibility: group.visibility, memberLevel: ACCESS_LEVELS.none };
   const ancestors = await namespaceWithAncestors(db, group.id);
   const memberships = await membershipsInNamespaces(
@@ -47,6 +55,8 @@ export function highestLevel(memberships: readonly Member[], now: Date = new Dat
   const today = now.toISOString().slice(0, 10);
   return Math.max(
     0,
-    ...memberships.filter((m) => m.expires_at === null || m.expires_at.slice(0, 10) > today).map((m) => m.access_level),
+    ...memberships
+      .filter((m) => m.expires_at === null || m.expires_at.slice(0, 10) > today)
+      .map((m) => m.access_level),
   );
 }

@@ -5,7 +5,10 @@ export type CredentialKind =
   | 'session'
   | 'personal_access_token'
   | 'project_access_token'
-  | 'group_access_token';
+  | 'group_access_token'
+  | 'ci_job_token'
+  | 'deploy_token'
+  | 'oauth_access_token';
 
 /** Who a request acts as, and through which credential. */
 export interface Principal {

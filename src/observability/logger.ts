@@ -35,7 +35,14 @@ export const REDACTED_PATHS = [
 ];
 
 /** Query parameters that carry credentials on the platform's API. */
-const SECRET_QUERY_PARAMETERS = ['private_token', 'access_token', 'job_token', 'token', 'code', 'client_secret'];
+const SECRET_QUERY_PARAMETERS = [
+  'private_token',
+  'access_token',
+  'job_token',
+  'token',
+  'code',
+  'client_secret',
+];
 
 /**
  * Anything shaped like one of our opaque tokens (optionally behind the instance prefix), or a JWT, is
@@ -59,7 +66,11 @@ export function redactUrl(url: string): string {
   return scrubSecrets(`${url.slice(0, queryStart)}?${params.toString()}`);
 }
 
-export function createLogger(options: { level: string; name?: string; destination?: DestinationStream }): Logger {
+export function createLogger(options: {
+  level: string;
+  name?: string;
+  destination?: DestinationStream;
+}): Logger {
   return pino(
     {
       level: options.level,
@@ -72,7 +83,11 @@ export function createLogger(options: { level: string; name?: string; destinatio
           remoteAddress: req.ip ?? req.socket?.remoteAddress,
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-        err: (err: Error) => ({ type: err.name, message: scrubSecrets(err.message), stack: err.stack && scrubSecrets(err.stack) }),
+        err: (err: Error) => ({
+          type: err.name,
+          message: scrubSecrets(err.message),
+          stack: err.stack && scrubSecrets(err.stack),
+        }),
       },
       hooks: {
         logMethod(args, method) {

@@ -139,7 +139,9 @@ describe.each(ENGINES)('signing keys on %s', (engine) => {
     const retired = after.find((k) => k.kid === oldActive)!;
     expect(retired).toMatchObject({ state: 'retired', retired_at: '2026-01-01T00:01:00.000Z' });
     expect(retired.remove_after).toBe(
-      new Date(Date.parse('2026-01-01T00:01:00.000Z') + (24 * 3600 + RETIREMENT_MARGIN_SECONDS) * 1000).toISOString(),
+      new Date(
+        Date.parse('2026-01-01T00:01:00.000Z') + (24 * 3600 + RETIREMENT_MARGIN_SECONDS) * 1000,
+      ).toISOString(),
     );
     expect(after.find((k) => k.kid === oldNext)).toMatchObject({
       state: 'active',

@@ -19,7 +19,12 @@ let child: ChildProcess | undefined;
 
 async function start(port: number): Promise<{ stdout: string; url: string }> {
   const proc = spawn(process.execPath, ['bin/tessera.mjs', 'serve', 'all'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, TESSERA_DATA_DIR: dataDir, TESSERA_PORT: String(port) },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TESSERA_DATA_DIR: dataDir,
+      TESSERA_PORT: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child = proc;
@@ -83,8 +88,12 @@ describe('npm start', () => {
     expect(jwks.keys.map((k: { kid: string }) => k.kid).sort()).toEqual(firstKids);
     const user = await fetch(`${url}/api/v4/user`, { headers: { 'PRIVATE-TOKEN': token } });
     expect(user.status).toBe(200);
-    const projects = await json(await fetch(`${url}/api/v4/projects`, { headers: { 'PRIVATE-TOKEN': token } }));
-    expect(projects.map((p: { path_with_namespace: string }) => p.path_with_namespace)).toContain('demo/hello');
+    const projects = await json(
+      await fetch(`${url}/api/v4/projects`, { headers: { 'PRIVATE-TOKEN': token } }),
+    );
+    expect(projects.map((p: { path_with_namespace: string }) => p.path_with_namespace)).toContain(
+      'demo/hello',
+    );
     await stop();
   });
 });

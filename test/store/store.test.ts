@@ -52,7 +52,9 @@ describe.each(ENGINES)('store on %s', (engine) => {
       'top/middle',
       'top',
     ]);
-    expect((await groupWithDescendantIds(store.db, top.id)).sort()).toEqual([top.id, middle.id, leaf.id].sort());
+    expect((await groupWithDescendantIds(store.db, top.id)).sort()).toEqual(
+      [top.id, middle.id, leaf.id].sort(),
+    );
   });
 
   it('finds a project by id or by full path and keeps memberships per source', async () => {
@@ -70,9 +72,15 @@ describe.each(ENGINES)('store on %s', (engine) => {
 
   it('keeps audit events in order and filters them', async () => {
     const clock = new ManualClock('2026-01-01T00:00:00Z');
-    await recordAudit(store.db, clock, SYSTEM_ACTOR, { action: 'thing.created', entity: { type: 'thing', id: 1 } });
+    await recordAudit(store.db, clock, SYSTEM_ACTOR, {
+      action: 'thing.created',
+      entity: { type: 'thing', id: 1 },
+    });
     clock.advance(60);
-    await recordAudit(store.db, clock, SYSTEM_ACTOR, { action: 'thing.revoked', entity: { type: 'thing', id: 1 } });
+    await recordAudit(store.db, clock, SYSTEM_ACTOR, {
+      action: 'thing.revoked',
+      entity: { type: 'thing', id: 1 },
+    });
     const events = await listAuditEvents(store.db, { entityType: 'thing', limit: 10, offset: 0 });
     expect(events.map((e) => e.action)).toEqual(['thing.revoked', 'thing.created']);
     const revoked = await listAuditEvents(store.db, { action: 'thing.revoked', limit: 10, offset: 0 });
@@ -83,7 +91,10 @@ describe.each(ENGINES)('store on %s', (engine) => {
     const clock = new ManualClock();
     await expect(
       store.db.transaction().execute(async (trx) => {
-        await recordAudit(trx, clock, SYSTEM_ACTOR, { action: 'ghost.created', entity: { type: 'ghost', id: 1 } });
+        await recordAudit(trx, clock, SYSTEM_ACTOR, {
+          action: 'ghost.created',
+          entity: { type: 'ghost', id: 1 },
+        });
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');

@@ -10,7 +10,8 @@ import { migrateToLatest } from '../../src/store/migrations/index.ts';
 export const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
 
 /** The PostgreSQL server tests create their databases on (CI: trust auth at 127.0.0.1:5432). */
-export const POSTGRES_ADMIN_URL = process.env.TESSERA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES_ADMIN_URL =
+  process.env.TESSERA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface TestDatabase {
   engine: Engine;
@@ -37,10 +38,15 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
 }
 
 /** A database URL with nothing in it yet (for tests of migration and start-up). */
-export async function createEmptyDatabaseUrl(engine: Engine): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createEmptyDatabaseUrl(
+  engine: Engine,
+): Promise<{ url: string; drop(): Promise<void> }> {
   if (engine === 'sqlite') {
     const url = sqliteUrl();
-    return { url, drop: async () => rmSync(join(url.slice('sqlite:'.length), '..'), { recursive: true, force: true }) };
+    return {
+      url,
+      drop: async () => rmSync(join(url.slice('sqlite:'.length), '..'), { recursive: true, force: true }),
+    };
   }
   const url = await createPostgresDatabase();
   return { url, drop: () => dropPostgresDatabase(url) };

@@ -48,7 +48,10 @@ export async function startTestInstance(
     ...options.env,
   });
   const logFile = join(testLogDir(), `${options.name ?? 'instance'}-${port}.log`);
-  const logger = createLogger({ level: settings.logLevel, destination: pino.destination({ dest: logFile, sync: true }) });
+  const logger = createLogger({
+    level: settings.logLevel,
+    destination: pino.destination({ dest: logFile, sync: true }),
+  });
   const running = await startInstance(settings, { logger, clock: options.clock });
   return {
     ...running,

@@ -12,7 +12,13 @@ export interface LeakReport {
 export function findLeaks(dir: string): LeakReport {
   const secretsFile = join(dir, 'secrets.txt');
   const secrets = existsSync(secretsFile)
-    ? [...new Set(readFileSync(secretsFile, 'utf8').split('\n').filter((s) => s.length >= 8))]
+    ? [
+        ...new Set(
+          readFileSync(secretsFile, 'utf8')
+            .split('\n')
+            .filter((s) => s.length >= 8),
+        ),
+      ]
     : [];
   const logFiles = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.log')) : [];
   const leaks: string[] = [];

@@ -6,7 +6,9 @@ import { join } from 'node:path';
  * log for it (the "no secret in any log line" check).
  */
 export function testLogDir(): string {
-  const dir = process.env.TESSERA_TEST_LOG_DIR ?? join(process.cwd(), '.tessera', 'test-logs');
+  const dir = process.env.TESSERA_TEST_LOG_DIR;
+  if (!dir)
+    throw new Error('TESSERA_TEST_LOG_DIR is unset: run tests through vitest, whose global setup sets it');
   mkdirSync(dir, { recursive: true });
   return dir;
 }

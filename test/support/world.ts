@@ -16,7 +16,9 @@ const now = () => new Date().toISOString();
 
 export async function createUser(
   db: Executor,
-  fields: Partial<Pick<User, 'username' | 'email' | 'name' | 'is_admin' | 'state' | 'bot_kind' | 'password_digest'>> = {},
+  fields: Partial<
+    Pick<User, 'username' | 'email' | 'name' | 'is_admin' | 'state' | 'bot_kind' | 'password_digest'>
+  > = {},
 ): Promise<User> {
   const username = fields.username ?? `user-${unique()}`;
   const user = await insertUser(db, {

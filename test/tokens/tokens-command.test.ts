@@ -17,22 +17,18 @@ const instanceKeys = {
 };
 
 function tessera(args: string[], input?: string) {
-  const result = spawnSync(
-    process.execPath,
-    ['bin/tessera.mjs', ...args],
-    {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        TESSERA_DATA_DIR: dataDir,
-        TESSERA_DATABASE_URL: databaseUrl,
-        ...instanceKeys,
-      },
-      encoding: 'utf8',
-      timeout: 60_000,
-      ...(input === undefined ? {} : { input }),
+  const result = spawnSync(process.execPath, ['bin/tessera.mjs', ...args], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TESSERA_DATA_DIR: dataDir,
+      TESSERA_DATABASE_URL: databaseUrl,
+      ...instanceKeys,
     },
-  );
+    encoding: 'utf8',
+    timeout: 60_000,
+    ...(input === undefined ? {} : { input }),
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

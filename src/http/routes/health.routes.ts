@@ -3,7 +3,10 @@ import type { Metrics } from '../../observability/metrics.ts';
 import { isReachable, type Db } from '../../store/database.ts';
 
 /** Liveness, readiness (the store answers) and Prometheus metrics. */
-export async function healthRoutes(app: FastifyInstance, options: { db: Db; metrics: Metrics }): Promise<void> {
+export async function healthRoutes(
+  app: FastifyInstance,
+  options: { db: Db; metrics: Metrics },
+): Promise<void> {
   app.get('/-/health', async () => ({ status: 'ok' }));
 
   app.get('/-/readiness', async (_request, reply) => {

@@ -97,7 +97,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('retired_at', 'text')
     .addColumn('remove_after', 'text')
     .execute();
-  await db.schema.createIndex('signing_keys_role_state').on('signing_keys').columns(['role', 'state']).execute();
+  await db.schema
+    .createIndex('signing_keys_role_state')
+    .on('signing_keys')
+    .columns(['role', 'state'])
+    .execute();
 
   await db.schema
     .createTable('sessions')
