@@ -18,7 +18,17 @@ export interface Principal {
     id: number | string;
     /** The credential's scopes; null when it is not scope-limited (a browser session). */
     scopes: readonly string[] | null;
+    /**
+     * Set when the credential reaches only some projects, whatever its user may do elsewhere (a CI job
+     * token: its own project and the projects whose allowlist admits it). Absent: no such limit.
+     */
+    projectScope?: ProjectScope;
   };
+}
+
+/** The projects a credential is limited to; checked on top of the user's own permissions. */
+export interface ProjectScope {
+  allows(projectId: number): Promise<boolean>;
 }
 
 /** True when the principal's credential grants at least one of the scopes. */

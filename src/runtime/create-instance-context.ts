@@ -7,7 +7,7 @@ import { openDatabase } from '../store/database.ts';
 import { migrateToLatest } from '../store/migrations/index.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import type { InstanceContext } from './instance-context.ts';
-import { tokenAuthenticators } from './token-authenticators.ts';
+import { basicCredentialResolvers, tokenAuthenticators } from './token-authenticators.ts';
 
 /** Opens the store, brings its schema up to date, loads the instance secrets and makes sure signing keys exist. */
 export async function createInstanceContext(
@@ -32,8 +32,10 @@ export async function createInstanceContext(
       keys,
       metrics: new Metrics({ defaultMetrics: true }),
       tokenAuthenticators: [],
+      basicCredentialResolvers: [],
     };
     context.tokenAuthenticators.push(...tokenAuthenticators(context));
+    context.basicCredentialResolvers.push(...basicCredentialResolvers(context));
     return context;
   } catch (error) {
     await db.destroy();

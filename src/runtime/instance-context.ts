@@ -4,6 +4,7 @@ import type { KeyManager } from '../keys/key-manager.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Db } from '../store/database.ts';
+import type { BasicCredentialResolver } from '../tokens/basic-credentials.ts';
 import type { TokenAuthenticator } from '../tokens/token-authenticator.ts';
 import type { Clock } from '../util/clock.ts';
 
@@ -18,4 +19,6 @@ export interface InstanceContext {
   metrics: Metrics;
   /** Every opaque token kind the API accepts, tried by prefix. */
   tokenAuthenticators: TokenAuthenticator[];
+  /** Every kind of HTTP basic credential git and the registry accept, tried in order. */
+  basicCredentialResolvers: BasicCredentialResolver[];
 }
