@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { SCRIPT_PATH, STYLESHEET_PATH } from './layout.ts';
+
+/** The web UI's only static files, read once at start: no bundler, no build step. */
+const ASSETS = [
+  { path: STYLESHEET_PATH, file: 'tessera.css', type: 'text/css; charset=utf-8' },
+  { path: SCRIPT_PATH, file: 'tessera.js', type: 'text/javascript; charset=utf-8' },
+] as const;
+
+/** Serves the stylesheet and the script, cacheable for a few minutes (they hold nothing personal). */
+export function assetRoutes(app: FastifyInstance): void {
+  for (const asset of ASSETS) {
+    const body = readFileSync(new URL(`./assets/${asset.file}`, import.meta.url), 'utf8');
+    app.get(asset.path, async (_request, reply) =>
+      reply.type(asset.type).header('cache-control', 'public, max-age=300').send(body),
+    );
+  }
+}

@@ -1,0 +1,149 @@
+import type { AccessToken } from '../../store/schema.ts';
+import { accessTokenState, scopesOf } from '../../tokens/access/access-token-state.ts';
+import { ACCESS_TOKEN_SCOPES, type AccessTokenScope } from '../../tokens/access/scopes.ts';
+import type { Clock } from '../../util/clock.ts';
+import { badge, timeTag } from '../format.ts';
+import { html, type SafeHtml } from '../html.ts';
+import type { NewTokenNotice } from '../new-token-flash.ts';
+
+/** Where the page lives: GitLab's path, so bookmarks carry over. */
+export const PAT_PAGE_PATH = '/-/user_settings/personal_access_tokens';
+
+export interface TokenFormValues {
+  name: string;
+  scopes: readonly string[];
+  expiresAt: string;
+}
+
+export interface TokenFormLimits {
+  /** The scopes this person may grant, in catalogue order. */
+  grantable: readonly AccessTokenScope[];
+  /** `YYYY-MM-DD` bounds of the date input: tomorrow, and the policy's maximum. */
+  minDate: string;
+  maxDate: string;
+  maxLifetimeDays: number;
+}
+
+/** The one time a secret is on a page: a read-only field, a copy button and the warning. */
+export function newTokenPanel(shown: NewTokenNotice): SafeHtml {
+  const heading = shown.action === 'created' ? 'Your new personal access token' : 'Your rotated token';
+  return html`<section class="panel notice success" role="status" aria-labelledby="new-token-heading">
+    <h2 id="new-token-heading">${heading}</h2>
+    ${shown.action === 'rotated' ? html`<p>The previous secret of “${shown.tokenName}” no longer works.</p>` : ''}
+    <div class="new-token">
+      <input
+        type="text"
+        id="new-token"
+        data-testid="new-token"
+        readonly
+        autocomplete="off"
+        spellcheck="false"
+        aria-label="Your new personal access token"
+        value="${shown.plaintext}"
+      />
+      <button type="button" data-copy-target="new-token" hidden>Copy token</button>
+    </div>
+    <p class="notice warning">
+      <strong>Make sure you save it now — you won't be able to see it again.</strong> Treat it like a
+      password: anyone holding it acts as you within its scopes.
+    </p>
+  </section>`;
+}
+
+/** The creation form: visible labels, one checkbox per scope with its one-line explanation. */
+export function tokenForm(csrfToken: string, values: TokenFormValues, limits: TokenFormLimits): SafeHtml {
+  return html`<form method="post" action="${PAT_PAGE_PATH}" class="panel" aria-labelledby="create-heading">
+    <h2 id="create-heading">Add a new token</h2>
+    <input type="hidden" name="authenticity_token" value="${csrfToken}" />
+    <label for="token_name">Token name</label>
+    <input type="text" id="token_name" name="name" maxlength="255" required value="${values.name}" />
+    <label for="token_expires_at"
+      >Expiration date
+      <span class="hint"
+        >(at most ${limits.maxLifetimeDays} days ahead; the token stops working at 00:00 UTC that day)</span
+      ></label
+    >
+    <input
+      type="date"
+      id="token_expires_at"
+      name="expires_at"
+      required
+      min="${limits.minDate}"
+      max="${limits.maxDate}"
+      value="${values.expiresAt}"
+    />
+    <fieldset>
+      <legend>Scopes</legend>
+      ${limits.grantable.map((scope) => {
+        const id = `scope_${scope}`;
+        return html`<div class="checkbox">
+          <input
+            type="checkbox"
+            id="${id}"
+            name="scopes"
+            value="${scope}"
+            ${values.scopes.includes(scope) ? html` checked` : ''}
+          />
+          <label for="${id}"
+            ><code>${scope}</code> <span class="hint">${ACCESS_TOKEN_SCOPES[scope].description}</span></label
+          >
+        </div>`;
+      })}
+    </fieldset>
+    <button type="submit" class="primary">Create token</button>
+  </form>`;
+}
+
+/** The person's tokens: every field but the secret, and for live ones rotate and revoke. */
+export function tokenTable(tokens: readonly AccessToken[], clock: Clock, csrfToken: string): SafeHtml {
+  if (tokens.length === 0) return html`<p class="muted">You have no personal access tokens yet.</p>`;
+  return html`<div class="table-wrap">
+    <table data-testid="token-table">
+      <thead>
+        <tr>
+          <th scope="col">Token name</th>
+          <th scope="col">Scopes</th>
+          <th scope="col">Created</th>
+          <th scope="col">Last used</th>
+          <th scope="col">Expires</th>
+          <th scope="col">State</th>
+          <th scope="col"><span class="muted">Actions</span></th>
+        </tr>
+      </thead>
+      <tbody>
+        ${tokens.map((token) => {
+          const state = accessTokenState(token, clock);
+          return html`<tr data-token-id="${token.id}">
+            <td>${token.name}</td>
+            <td>${scopesOf(token).join(', ')}</td>
+            <td>${timeTag(token.created_at)}</td>
+            <td>${timeTag(token.last_used_at, 'Never')}</td>
+            <td>${timeTag(token.expires_at)}</td>
+            <td>${badge(state)}</td>
+            <td class="actions">${state === 'active' ? tokenActions(token, csrfToken) : ''}</td>
+          </tr>`;
+        })}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+function tokenActions(token: AccessToken, csrfToken: string): SafeHtml {
+  const base = `${PAT_PAGE_PATH}/${token.id}`;
+  return html`<form
+      method="post"
+      action="${base}/rotate"
+      data-confirm="Rotate “${token.name}”? Its current secret stops working at once; the new one is shown once and expires in a week."
+    >
+      <input type="hidden" name="authenticity_token" value="${csrfToken}" />
+      <button type="submit" aria-label="Rotate ${token.name}">Rotate</button>
+    </form>
+    <form
+      method="post"
+      action="${base}/revoke"
+      data-confirm="Revoke “${token.name}”? Anything using it stops working at once. This cannot be undone."
+    >
+      <input type="hidden" name="authenticity_token" value="${csrfToken}" />
+      <button type="submit" class="danger" aria-label="Revoke ${token.name}">Revoke</button>
+    </form>`;
+}

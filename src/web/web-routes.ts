@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import type { InstanceContext } from '../runtime/instance-context.ts';
+import { assetRoutes } from './assets.ts';
+import { adminUsersPage } from './pages/admin-users.page.ts';
+import { auditLogPage } from './pages/audit-log.page.ts';
+import { helpPage } from './pages/help.page.ts';
+import { homePage } from './pages/home.page.ts';
+import { personalAccessTokensPage } from './pages/personal-access-tokens.page.ts';
+import { signInPage } from './pages/sign-in.page.ts';
+import { signingKeysPage } from './pages/signing-keys.page.ts';
+import { tokenInspectorPage } from './pages/token-inspector.page.ts';
+import { installWebErrorPages } from './web-errors.ts';
+import type { NavEntry, WebDeps, WebPage } from './web-page.ts';
+import { installWebSecurityHeaders } from './web-security.ts';
+
+/**
+ * Every page of the web UI, in navigation order. A page for a new credential (deploy tokens, CI/CD
+ * settings, licenses) is one more module here.
+ */
+export const WEB_PAGES: readonly WebPage[] = [
+  signInPage,
+  homePage,
+  personalAccessTokensPage,
+  adminUsersPage,
+  signingKeysPage,
+  auditLogPage,
+  tokenInspectorPage,
+  helpPage,
+];
+
+/**
+ * The web UI, server-rendered: registered as its own plugin so its HTML error pages and security
+ * headers (strict CSP, no caching) apply to its routes and leave the API's JSON answers alone.
+ */
+export async function webRoutes(app: FastifyInstance, options: { context: InstanceContext }): Promise<void> {
+  const nav: NavEntry[] = WEB_PAGES.flatMap((page) => (page.nav ? [page.nav] : []));
+  const deps: WebDeps = { context: options.context, nav };
+  installWebSecurityHeaders(app);
+  installWebErrorPages(app, deps);
+  assetRoutes(app);
+  for (const page of WEB_PAGES) page.routes(app, deps);
+}
