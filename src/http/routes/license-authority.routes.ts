@@ -1,0 +1,57 @@
+import type { FastifyInstance } from 'fastify';
+import { activateLicense } from '../../cloud/license-authority/activate-license.ts';
+import {
+  AUTHORITY_JWKS_PATH,
+  authorityDiscovery,
+} from '../../cloud/license-authority/authority-discovery.ts';
+import { issueInstanceToken } from '../../cloud/license-authority/issue-instance-token.ts';
+import {
+  LICENSE_AUTHORITY_KEY_ROLE,
+  type LicenseAuthorityDeps,
+} from '../../cloud/license-authority/license-authority-deps.ts';
+import { apiParams } from '../api-params.ts';
+import { presentedToken } from '../authenticate.ts';
+
+const JWKS_CACHE_CONTROL = 'max-age=86400, public, must-revalidate, no-transform';
+
+/**
+ * What instances and verifiers call on the license authority: discovery and JWKS, activation
+ * (`POST /api/v1/activate`, with the activation code) and the sync (`POST /api/v1/instance_tokens`,
+ * with the license key as bearer token).
+ */
+export async function licenseAuthorityRoutes(
+  app: FastifyInstance,
+  options: { deps: LicenseAuthorityDeps },
+): Promise<void> {
+  const { deps } = options;
+
+  app.get('/.well-known/openid-configuration', async (_request, reply) =>
+    reply.header('cache-control', 'max-age=3600, public').send(authorityDiscovery(deps.issuer)),
+  );
+  app.get(AUTHORITY_JWKS_PATH, async (_request, reply) =>
+    reply
+      .header('cache-control', JWKS_CACHE_CONTROL)
+      .type('application/json')
+      .send(await deps.keys.jwks(LICENSE_AUTHORITY_KEY_ROLE)),
+  );
+
+  app.post('/api/v1/activate', async (request, reply) => {
+    const params = apiParams(request);
+    const activation = await activateLicense(deps, {
+      activationCode: params.activation_code,
+      instanceId: params.instance_id,
+      ip: request.ip,
+    });
+    return reply.status(201).send(activation);
+  });
+
+  app.post('/api/v1/instance_tokens', async (request, reply) => {
+    const params = apiParams(request);
+    const issued = await issueInstanceToken(deps, {
+      licenseKey: presentedToken(request),
+      instanceId: params.instance_id,
+      seatsInUse: params.seats,
+    });
+    return reply.status(201).send(issued);
+  });
+}
