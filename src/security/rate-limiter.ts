@@ -12,6 +12,8 @@ export interface FailureLimiter {
   fail(key: string): Promise<number | null>;
   /** Forgets the key's failures (after a success). */
   reset(key: string): Promise<void>;
+  /** Releases what the limiter holds (a connection); the in-process one holds nothing. */
+  close?(): Promise<void>;
 }
 
 export interface FailureLimiterOptions {

@@ -5,6 +5,7 @@ import {
   type CloudConnectorClaims,
   type ScopeMatch,
 } from './claims.ts';
+import { assertCanonicalCompact } from './compact-form.ts';
 import { SdkError } from './errors.ts';
 import { IssuerKeySet, type FetchLike, type IssuerConfig } from './issuer-key-set.ts';
 import { VerifiedTokenCache } from './verified-token-cache.ts';
@@ -32,7 +33,12 @@ export interface VerifierOptions {
   audience: string | readonly string[];
   /** Explicit allow-list of `alg` values; default `['RS256', 'ES256']`. */
   algorithms?: readonly VerifierAlgorithm[];
-  /** Seconds of clock skew tolerated on `exp` and `nbf`; default 5. */
+  /**
+   * `typ` header every token must carry (RFC 8725 §3.11 explicit typing), compared as jose does
+   * (`application/` prefix optional, case-insensitive); default none: `typ` is not checked.
+   */
+  type?: string;
+  /** Seconds of clock skew tolerated on `exp`, `nbf` and `iat` (a token issued further in the future is refused); default 5. */
   clockTolerance?: number;
   /** Age after which an issuer's key set is revalidated in the background; default 600. */
   jwksMaxAgeSeconds?: number;
@@ -88,9 +94,10 @@ export const MAX_TOKEN_BYTES = 8 * 1024;
  * Creates a verifier of RS256/ES256 JWTs from several issuers, with per-issuer JWKS caching and a
  * cache of already-verified tokens.
  *
- * Checks, in order: size; a cache hit (then only scopes); `iss` (read unverified) names a configured
- * issuer; signature against that issuer's keys only, selected by `kid`; `alg` in the allow-list;
- * `iss`, `aud`, `exp` (required), `nbf`; the `scopes` claim. `jku`, `x5u` and embedded `jwk` headers
+ * Checks, in order: size; a cache hit (then only scopes); canonical compact form (no padding,
+ * whitespace or stray trailing bits); `iss` (read unverified) names a configured issuer; signature
+ * against that issuer's keys only, selected by `kid`; `alg` in the allow-list; `typ` when configured;
+ * `iss`, `aud`, `exp` (required), `nbf`, `iat` not in the future; the `scopes` claim. `jku`, `x5u` and embedded `jwk` headers
  * are never used; an unknown `crit` header is refused.
  *
  * @example
@@ -120,6 +127,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   async function verifySignedToken(token: string): Promise<CloudConnectorClaims> {
+    assertCanonicalCompact(token);
     const issuer = unverifiedIssuer(token);
     const keySet = issuer === undefined ? undefined : keySets.get(issuer);
     if (keySet === undefined) {
@@ -137,7 +145,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
         clockTolerance,
         requiredClaims: ['exp'],
         currentDate: new Date(now()),
+        ...(options.type === undefined ? {} : { typ: options.type }),
       });
+      // jose checks `iat` only against a maximum age; a token dated ahead of our clock (beyond the
+      // skew) was minted by a broken or hostile issuer, and its lifetime cannot be reasoned about.
+      if (typeof payload.iat === 'number' && payload.iat > now() / 1000 + clockTolerance) {
+        throw new SdkError('invalid_token', 'not_yet_valid', 'the token was issued in the future');
+      }
       return assertCloudConnectorClaims(payload);
     } catch (error) {
       throw SdkError.from(error);

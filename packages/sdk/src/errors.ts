@@ -26,6 +26,7 @@ export type SdkErrorReason =
   | 'not_yet_valid'
   | 'wrong_audience'
   | 'wrong_issuer'
+  | 'wrong_type'
   | 'invalid_claims'
   | 'header_mismatch'
   | 'missing_scope'
@@ -97,6 +98,7 @@ function describeJoseError(error: errors.JOSEError): [SdkErrorReason, string] {
     if (error.claim === 'nbf') return ['not_yet_valid', 'the token is not valid yet'];
     if (error.claim === 'aud') return ['wrong_audience', 'the token is not meant for this service'];
     if (error.claim === 'iss') return ['wrong_issuer', 'the token has an unexpected issuer'];
+    if (error.claim === 'typ') return ['wrong_type', 'the token has an unexpected type (typ)'];
     return ['invalid_claims', `the token's "${error.claim}" claim is invalid`];
   }
   if (error instanceof errors.JOSEAlgNotAllowed)

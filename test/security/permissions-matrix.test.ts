@@ -1,0 +1,347 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM_ACTOR } from '../../src/audit/audit-log.ts';
+import type { Namespace, Project, User, Visibility } from '../../src/store/schema.ts';
+import { accessTokenDeps } from '../../src/tokens/access/access-token-deps.ts';
+import { createResourceAccessToken } from '../../src/tokens/access/resource-access-token.service.ts';
+import { createUserWithPassword } from '../identity/identity-fixtures.ts';
+import { signInOverHttp, type BrowserSession } from '../identity/http-session.ts';
+import { startTestInstance, type TestInstance } from '../support/instance.ts';
+import { rememberSecret } from '../support/secrets.ts';
+import * as world from '../support/world.ts';
+import { givePat } from '../tokens/token-fixtures.ts';
+import { exchange, keepAuditEvents, type Exchange } from './support/exchange.ts';
+
+/*
+ * The permissions matrix: (credential type × role × project visibility × endpoint), every cell
+ * requested over HTTP and compared with the policy below — the same table as "Permissions matrix" in
+ * docs/security.md. A new credential type is one more CREDENTIALS row; a new endpoint one more
+ * ENDPOINTS row with its rule.
+ */
+
+const ROLES = ['none', 'guest', 'reporter', 'developer', 'maintainer', 'owner', 'admin'] as const;
+type Role = (typeof ROLES)[number];
+const LEVELS: Record<Exclude<Role, 'none' | 'admin'>, number> = {
+  guest: 10,
+  reporter: 20,
+  developer: 30,
+  maintainer: 40,
+  owner: 50,
+};
+const VISIBILITIES: readonly Visibility[] = ['public', 'internal', 'private'];
+
+interface CredentialType {
+  name: string;
+  /** Scopes the credential grants; null: not scope-limited (a session). */
+  scopes: readonly string[] | null;
+  /** A bot user (project or group access token) rather than a person. */
+  bot: boolean;
+  anonymous?: boolean;
+  /** Roles this credential can hold on a project (a bot is never an admin, anonymous holds none). */
+  roles: readonly Role[];
+}
+
+const PERSON_ROLES = ROLES;
+const BOT_ROLES = ['guest', 'reporter', 'developer', 'maintainer', 'owner'] as const;
+
+const CREDENTIALS: CredentialType[] = [
+  { name: 'session', scopes: null, bot: false, roles: PERSON_ROLES },
+  { name: 'PAT api', scopes: ['api'], bot: false, roles: PERSON_ROLES },
+  { name: 'PAT read_api', scopes: ['read_api'], bot: false, roles: PERSON_ROLES },
+  { name: 'PAT read_user', scopes: ['read_user'], bot: false, roles: PERSON_ROLES },
+  { name: 'project bot token (api)', scopes: ['api'], bot: true, roles: BOT_ROLES },
+  { name: 'group bot token (api)', scopes: ['api'], bot: true, roles: BOT_ROLES },
+  { name: 'anonymous', scopes: [], bot: false, anonymous: true, roles: ['none'] },
+];
+
+/** A cell's answer: the status and which body it must carry. */
+type Expected =
+  | { status: 200 | 201; body: 'ok' }
+  | { status: 401; body: 'unauthorized' }
+  | { status: 403; body: 'insufficient_scope' | 'forbidden' }
+  | { status: 404; body: 'project_not_found' };
+
+const OK: Expected = { status: 200, body: 'ok' };
+const CREATED: Expected = { status: 201, body: 'ok' };
+const UNAUTHORIZED: Expected = { status: 401, body: 'unauthorized' };
+const NO_SCOPE: Expected = { status: 403, body: 'insufficient_scope' };
+const FORBIDDEN: Expected = { status: 403, body: 'forbidden' };
+const HIDDEN: Expected = { status: 404, body: 'project_not_found' };
+
+interface Cell {
+  credential: CredentialType;
+  role: Role;
+  visibility: Visibility;
+}
+
+const READ_API = ['api', 'read_api'];
+const WRITE_API = ['api'];
+const READ_USER = ['api', 'read_api', 'read_user'];
+
+const hasScope = (cell: Cell, anyOf: readonly string[]) =>
+  cell.credential.scopes === null || cell.credential.scopes.some((scope) => anyOf.includes(scope));
+const level = (cell: Cell) => (cell.role === 'admin' ? 50 : cell.role === 'none' ? 0 : LEVELS[cell.role]);
+/** Public to all; internal to every signed-in person (not to bots); private to members and admins. */
+const canSee = (cell: Cell) =>
+  level(cell) >= 10 ||
+  cell.visibility === 'public' ||
+  (cell.visibility === 'internal' && !cell.credential.anonymous && !cell.credential.bot);
+
+/**
+ * The policy, one rule per endpoint, in the order the checks run: credential present (401), scope
+ * (403 insufficient_scope, before anything about the project is revealed), visibility (404), role
+ * (403 Forbidden).
+ */
+const ENDPOINTS: Array<{ name: string; rule(cell: Cell): Expected }> = [
+  {
+    name: 'GET /projects/:id',
+    rule: (c) =>
+      c.credential.anonymous
+        ? c.visibility === 'public'
+          ? OK
+          : HIDDEN
+        : !hasScope(c, READ_API)
+          ? NO_SCOPE
+          : canSee(c)
+            ? OK
+            : HIDDEN,
+  },
+  {
+    name: 'GET /projects/:id/members',
+    rule: (c) =>
+      c.credential.anonymous
+        ? c.visibility === 'public'
+          ? OK
+          : HIDDEN
+        : !hasScope(c, READ_API)
+          ? NO_SCOPE
+          : canSee(c)
+            ? OK
+            : HIDDEN,
+  },
+  {
+    name: 'POST /projects/:id/members (guest)',
+    rule: (c) =>
+      c.credential.anonymous
+        ? UNAUTHORIZED
+        : !hasScope(c, WRITE_API)
+          ? NO_SCOPE
+          : !canSee(c)
+            ? HIDDEN
+            : level(c) >= 40
+              ? CREATED
+              : FORBIDDEN,
+  },
+  {
+    name: 'GET /projects/:id/access_tokens',
+    rule: (c) =>
+      c.credential.anonymous
+        ? UNAUTHORIZED
+        : !hasScope(c, READ_API)
+          ? NO_SCOPE
+          : !canSee(c)
+            ? HIDDEN
+            : level(c) >= 40 && !c.credential.bot
+              ? OK
+              : FORBIDDEN,
+  },
+  {
+    name: 'POST /projects/:id/access_tokens (guest, read_api)',
+    rule: (c) =>
+      c.credential.anonymous
+        ? UNAUTHORIZED
+        : !hasScope(c, WRITE_API)
+          ? NO_SCOPE
+          : !canSee(c)
+            ? HIDDEN
+            : level(c) >= 40 && !c.credential.bot
+              ? CREATED
+              : FORBIDDEN,
+  },
+  {
+    name: 'GET /user',
+    rule: (c) => (c.credential.anonymous ? UNAUTHORIZED : hasScope(c, READ_USER) ? OK : NO_SCOPE),
+  },
+  {
+    name: 'GET /personal_access_tokens',
+    rule: (c) => (c.credential.anonymous ? UNAUTHORIZED : hasScope(c, READ_API) ? OK : NO_SCOPE),
+  },
+];
+
+/** What a request of a cell sends: the credential's headers. */
+interface Presented {
+  headers: Record<string, string>;
+  userId: number | null;
+}
+
+describe('the permissions matrix', () => {
+  let instance: TestInstance;
+  let api: string;
+  const projects = new Map<Visibility, { group: Namespace; project: Project }>();
+  /** `${credential}|${role}|${visibility}` → how to present it. */
+  const presented = new Map<string, Presented>();
+  const keyOf = (credential: string, role: Role, visibility: Visibility) =>
+    `${credential}|${role}|${visibility}`;
+
+  beforeAll(async () => {
+    instance = await startTestInstance({ name: 'permissions-matrix' });
+    api = `${instance.url}/api/v4`;
+    const db = instance.context.db;
+    const deps = accessTokenDeps(instance.context);
+    for (const visibility of VISIBILITIES) {
+      const group = await world.createGroup(db, { visibility });
+      projects.set(visibility, { group, project: await world.createProject(db, group, { visibility }) });
+    }
+
+    // People: one per role, the same role on the project of every visibility.
+    for (const role of PERSON_ROLES) {
+      const made = await createUserWithPassword(db, {
+        username: `matrix-${role}`,
+        is_admin: role === 'admin' ? 1 : 0,
+      });
+      const user = made.user;
+      if (role !== 'none' && role !== 'admin') {
+        for (const { project } of projects.values()) await world.addMember(db, project, user, LEVELS[role]);
+      }
+      const session: BrowserSession = await signInOverHttp(instance.url, user.username, made.password);
+      const byScopes = new Map<string, string>();
+      for (const scopes of [['api'], ['read_api'], ['read_user']]) {
+        byScopes.set(scopes[0]!, (await givePat(deps, user, scopes)).plaintext);
+      }
+      for (const visibility of VISIBILITIES) {
+        presented.set(keyOf('session', role, visibility), {
+          headers: { cookie: session.cookie, 'x-csrf-token': session.csrfToken },
+          userId: user.id,
+        });
+        for (const scope of ['api', 'read_api', 'read_user']) {
+          presented.set(keyOf(`PAT ${scope}`, role, visibility), {
+            headers: { 'private-token': byScopes.get(scope)! },
+            userId: user.id,
+          });
+        }
+        presented.set(keyOf('anonymous', 'none', visibility), { headers: {}, userId: null });
+      }
+    }
+
+    // Bots: a project token and a group token at each level, for the project of every visibility.
+    const admin = (await db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', 'matrix-admin')
+      .executeTakeFirstOrThrow()) as User;
+    const actor = { ...SYSTEM_ACTOR, userId: admin.id, name: admin.username };
+    const expiresAt = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    for (const [visibility, { group, project }] of projects) {
+      for (const role of BOT_ROLES) {
+        for (const [name, resource] of [
+          ['project bot token (api)', { kind: 'project', project }],
+          ['group bot token (api)', { kind: 'group', group }],
+        ] as const) {
+          const issued = await createResourceAccessToken(deps, actor, admin, resource, {
+            name: `${role}-bot`,
+            scopes: ['api'],
+            expiresAt,
+            accessLevel: LEVELS[role],
+          });
+          presented.set(keyOf(name, role, visibility), {
+            headers: { 'private-token': rememberSecret(issued.plaintext) },
+            userId: issued.token.user_id,
+          });
+        }
+      }
+    }
+  });
+  afterAll(async () => {
+    await keepAuditEvents(instance.context.db);
+    await instance.stop();
+  });
+
+  async function request(endpoint: string, cell: Cell, credential: Presented): Promise<Exchange> {
+    const { project } = projects.get(cell.visibility)!;
+    const headers = { ...credential.headers, 'content-type': 'application/json' };
+    switch (endpoint) {
+      case 'GET /projects/:id':
+        return exchange(`${api}/projects/${project.id}`, { headers });
+      case 'GET /projects/:id/members':
+        return exchange(`${api}/projects/${project.id}/members`, { headers });
+      case 'POST /projects/:id/members (guest)': {
+        const newcomer = await world.createUser(instance.context.db);
+        return exchange(`${api}/projects/${project.id}/members`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ user_id: newcomer.id, access_level: 10 }),
+        });
+      }
+      case 'GET /projects/:id/access_tokens':
+        return exchange(`${api}/projects/${project.id}/access_tokens`, { headers });
+      case 'POST /projects/:id/access_tokens (guest, read_api)': {
+        const answer = await exchange(`${api}/projects/${project.id}/access_tokens`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({
+            name: 'matrix',
+            scopes: ['read_api'],
+            access_level: 10,
+            expires_at: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
+          }),
+        });
+        if (answer.json?.token) rememberSecret(answer.json.token);
+        return answer;
+      }
+      case 'GET /user':
+        return exchange(`${api}/user`, { headers });
+      case 'GET /personal_access_tokens':
+        return exchange(`${api}/personal_access_tokens`, { headers });
+      default:
+        throw new Error(`no request for ${endpoint}`);
+    }
+  }
+
+  /** Whether the answer is the expected one, body included; a description of the difference otherwise. */
+  function mismatch(
+    expected: Expected,
+    answer: Exchange,
+    cell: Cell,
+    credential: Presented,
+    projectId: number,
+  ): string | null {
+    const body = answer.json;
+    const bodyOk = (() => {
+      switch (expected.body) {
+        case 'unauthorized':
+          return JSON.stringify(body) === '{"message":"401 Unauthorized"}';
+        case 'insufficient_scope':
+          return body?.error === 'insufficient_scope';
+        case 'forbidden':
+          return JSON.stringify(body) === '{"message":"403 Forbidden"}';
+        case 'project_not_found':
+          return JSON.stringify(body) === '{"message":"404 Project Not Found"}';
+        case 'ok':
+          if (Array.isArray(body)) return true;
+          if (body?.id === projectId || body?.id === credential.userId) return true;
+          return typeof body?.id === 'number' && (body?.token !== undefined || body?.access_level === 10);
+      }
+    })();
+    if (answer.status === expected.status && bodyOk) return null;
+    return `${cell.credential.name} | ${cell.role} | ${cell.visibility}: expected ${expected.status} ${expected.body}, got ${answer.status} ${answer.text.slice(0, 120)}`;
+  }
+
+  describe.each(ENDPOINTS)('$name', (endpoint) => {
+    it.each(CREDENTIALS)(
+      'answers $name as the policy says, for every role and visibility',
+      async (credential) => {
+        const cells = credential.roles.flatMap((role) =>
+          VISIBILITIES.map((visibility) => ({ credential, role, visibility })),
+        );
+        const mismatches: string[] = [];
+        for (const cell of cells) {
+          const presentedAs = presented.get(keyOf(credential.name, cell.role, cell.visibility))!;
+          const answer = await request(endpoint.name, cell, presentedAs);
+          const projectId = projects.get(cell.visibility)!.project.id;
+          const problem = mismatch(endpoint.rule(cell), answer, cell, presentedAs, projectId);
+          if (problem) mismatches.push(problem);
+        }
+        expect(mismatches).toEqual([]);
+      },
+    );
+  });
+});
