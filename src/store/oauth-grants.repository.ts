@@ -1,0 +1,174 @@
+import type { Insertable } from 'kysely';
+import type { Executor } from './database.ts';
+import type {
+  OAuthAuthorizationCode,
+  OAuthAuthorizationCodesTable,
+  OAuthGrant,
+  OAuthGrantsTable,
+  OAuthToken,
+  OAuthTokensTable,
+} from './oauth.tables.ts';
+
+/*
+ * The grant aggregate: a grant, its authorization codes and its access/refresh token pairs. Revoking
+ * the grant kills all of them at once.
+ */
+
+export async function insertOAuthGrant(
+  db: Executor,
+  grant: Insertable<OAuthGrantsTable>,
+): Promise<OAuthGrant> {
+  return db.insertInto('oauth_grants').values(grant).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findOAuthGrantById(db: Executor, id: number): Promise<OAuthGrant | undefined> {
+  return db.selectFrom('oauth_grants').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Grants tagged with a workflow id, live or not. */
+export async function findOAuthGrantsByWorkflow(db: Executor, workflowId: string): Promise<OAuthGrant[]> {
+  return db
+    .selectFrom('oauth_grants')
+    .selectAll()
+    .where('workflow_id', '=', workflowId)
+    .orderBy('id')
+    .execute();
+}
+
+/**
+ * Revokes the grant and every token pair in it; a grant already revoked keeps its first reason.
+ * Returns whether this call revoked it.
+ */
+export async function revokeOAuthGrant(
+  db: Executor,
+  id: number,
+  at: string,
+  reason: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('oauth_grants')
+    .set({ revoked_at: at, revoked_reason: reason })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  await db
+    .updateTable('oauth_tokens')
+    .set({ revoked_at: at })
+    .where('grant_id', '=', id)
+    .where('revoked_at', 'is', null)
+    .execute();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function insertOAuthAuthorizationCode(
+  db: Executor,
+  code: Insertable<OAuthAuthorizationCodesTable>,
+): Promise<OAuthAuthorizationCode> {
+  return db.insertInto('oauth_authorization_codes').values(code).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findOAuthAuthorizationCodeByDigest(
+  db: Executor,
+  digest: string,
+): Promise<OAuthAuthorizationCode | undefined> {
+  return db
+    .selectFrom('oauth_authorization_codes')
+    .selectAll()
+    .where('digest', '=', digest)
+    .executeTakeFirst();
+}
+
+/** Marks the code used; false when another request used it first (the loser must not get tokens). */
+export async function markOAuthAuthorizationCodeUsed(db: Executor, id: number, at: string): Promise<boolean> {
+  const result = await db
+    .updateTable('oauth_authorization_codes')
+    .set({ used_at: at })
+    .where('id', '=', id)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function insertOAuthToken(
+  db: Executor,
+  token: Insertable<OAuthTokensTable>,
+): Promise<OAuthToken> {
+  return db.insertInto('oauth_tokens').values(token).returningAll().executeTakeFirstOrThrow();
+}
+
+/** A token pair with the grant it belongs to. */
+export interface OAuthTokenWithGrant {
+  token: OAuthToken;
+  grant: OAuthGrant;
+}
+
+async function findWithGrant(
+  db: Executor,
+  column: 'digest' | 'refresh_digest',
+  digest: string,
+): Promise<OAuthTokenWithGrant | undefined> {
+  const token = await db.selectFrom('oauth_tokens').selectAll().where(column, '=', digest).executeTakeFirst();
+  if (!token) return undefined;
+  const grant = await findOAuthGrantById(db, token.grant_id);
+  return grant ? { token, grant } : undefined;
+}
+
+/** The pair whose access token digests to `digest`, whatever its state. */
+export async function findOAuthTokenByDigest(
+  db: Executor,
+  digest: string,
+): Promise<OAuthTokenWithGrant | undefined> {
+  return findWithGrant(db, 'digest', digest);
+}
+
+/** The pair whose refresh token digests to `digest`, whatever its state. */
+export async function findOAuthTokenByRefreshDigest(
+  db: Executor,
+  digest: string,
+): Promise<OAuthTokenWithGrant | undefined> {
+  return findWithGrant(db, 'refresh_digest', digest);
+}
+
+/**
+ * Marks a pair's refresh token spent and the pair revoked (its successor replaces it). False when
+ * another request spent it first: that request is the one that gets the new pair.
+ */
+export async function spendOAuthRefreshToken(db: Executor, id: number, at: string): Promise<boolean> {
+  const result = await db
+    .updateTable('oauth_tokens')
+    .set({ refreshed_at: at, revoked_at: at })
+    .where('id', '=', id)
+    .where('refreshed_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Revokes one pair (its access and its refresh token). */
+export async function revokeOAuthToken(db: Executor, id: number, at: string): Promise<boolean> {
+  const result = await db
+    .updateTable('oauth_tokens')
+    .set({ revoked_at: at })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** How many pairs of the application are still usable (not revoked, not expired): for the audit of a deletion. */
+export async function countLiveOAuthTokensOfApplication(
+  db: Executor,
+  applicationId: number,
+  now: string,
+): Promise<number> {
+  const row = await db
+    .selectFrom('oauth_tokens')
+    .innerJoin('oauth_grants', 'oauth_grants.id', 'oauth_tokens.grant_id')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('oauth_grants.application_id', '=', applicationId)
+    .where('oauth_grants.revoked_at', 'is', null)
+    .where('oauth_tokens.revoked_at', 'is', null)
+    .where('oauth_tokens.expires_at', '>', now)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
