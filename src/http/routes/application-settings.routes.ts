@@ -1,0 +1,39 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { forbidden } from '../../errors/tessera-error.ts';
+import type { Principal } from '../../identity/principal.ts';
+import type { InstanceContext } from '../../runtime/instance-context.ts';
+import { instanceAutoDevOps, setInstanceAutoDevOps } from '../../tokens/deploy/auto-devops.service.ts';
+import { deployTokenDeps } from '../../tokens/deploy/deploy-token-deps.ts';
+import { apiParams, optionalBoolean } from '../api-params.ts';
+import { READ_API, WRITE_API, actorOf, requireScope } from '../authenticate.ts';
+
+/**
+ * `GET|PUT /api/v4/application/settings` (administrators): the instance settings an administrator
+ * changes at run time. Today that is `auto_devops_enabled`, "Auto DevOps for all projects": turning it
+ * on creates `gitlab-deploy-token` for every private and internal project that follows the default,
+ * turning it off revokes those tokens.
+ */
+export async function applicationSettingsRoutes(
+  app: FastifyInstance,
+  options: { context: InstanceContext },
+): Promise<void> {
+  const deps = deployTokenDeps(options.context);
+  const admin = (request: FastifyRequest, scopes: readonly string[]): Principal => {
+    const principal = requireScope(request, scopes);
+    if (!principal.user.is_admin) throw forbidden();
+    return principal;
+  };
+  const current = async () => ({ auto_devops_enabled: await instanceAutoDevOps(deps.db) });
+
+  app.get('/api/v4/application/settings', async (request) => {
+    admin(request, READ_API);
+    return current();
+  });
+
+  app.put('/api/v4/application/settings', async (request) => {
+    admin(request, WRITE_API);
+    const autoDevOps = optionalBoolean(apiParams(request), 'auto_devops_enabled');
+    if (autoDevOps !== undefined) await setInstanceAutoDevOps(deps, actorOf(request), autoDevOps);
+    return current();
+  });
+}

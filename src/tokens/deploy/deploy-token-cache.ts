@@ -1,0 +1,72 @@
+import type { DeployToken } from '../../store/schema.ts';
+import type { Clock } from '../../util/clock.ts';
+
+interface Entry {
+  token: DeployToken;
+  storedAt: number;
+}
+
+const MAX_ENTRIES = 10_000;
+
+/**
+ * A short-lived, bounded cache of deploy token rows keyed by the digest presented, so a cluster
+ * pulling in a loop does not cost a lookup per `/jwt/auth`. Revocation and rotation in this process
+ * call {@link forgetToken}; another replica's revocation is noticed within the TTL
+ * (`TESSERA_TOKEN_CACHE_TTL`, as for access tokens). Expiry, revocation and the grace deadline are
+ * still checked on every hit.
+ */
+export class DeployTokenCache {
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly ttlMs = 30_000,
+    private readonly maxEntries = MAX_ENTRIES,
+  ) {}
+
+  get(digest: string): DeployToken | undefined {
+    const entry = this.#entries.get(digest);
+    if (!entry) return undefined;
+    const age = this.clock.now().getTime() - entry.storedAt;
+    if (age >= this.ttlMs || age < 0) {
+      this.#entries.delete(digest);
+      return undefined;
+    }
+    return entry.token;
+  }
+
+  set(digest: string, token: DeployToken): void {
+    this.#entries.delete(digest);
+    while (this.#entries.size >= this.maxEntries) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.#entries.delete(oldest);
+    }
+    this.#entries.set(digest, { token, storedAt: this.clock.now().getTime() });
+  }
+
+  /** Replaces the cached row (after recording a use) without extending the entry's life. */
+  refresh(digest: string, token: DeployToken): void {
+    const entry = this.#entries.get(digest);
+    if (entry) entry.token = token;
+  }
+
+  /** Drops every entry of a token (its current and its rotated-out secret): on revocation and rotation. */
+  forgetToken(tokenId: number): void {
+    for (const [digest, entry] of this.#entries) {
+      if (entry.token.id === tokenId) this.#entries.delete(digest);
+    }
+  }
+}
+
+const caches = new WeakMap<object, DeployTokenCache>();
+
+/** The one cache of the instance that owns `store` (several instances may share a process). */
+export function deployTokenCacheFor(store: object, clock: Clock, ttlMs: number): DeployTokenCache {
+  let cache = caches.get(store);
+  if (!cache) {
+    cache = new DeployTokenCache(clock, ttlMs);
+    caches.set(store, cache);
+  }
+  return cache;
+}
