@@ -1,0 +1,84 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { runGit } from './run-git.ts';
+
+/** A ref a pipeline can run for, and the commit it points at. */
+export interface ResolvedRef {
+  ref: string;
+  type: 'branch' | 'tag';
+  sha: string;
+}
+
+/** The sha git uses for "no commit" in a ref update (a ref created or deleted). */
+export const ZERO_SHA = '0'.repeat(40);
+
+/**
+ * The bare repositories of every project, under `<dataDir>/repositories/<project id>.git`. Keyed by id
+ * rather than path (like the platform's hashed storage) so renaming a project or group moves nothing.
+ * A repository is created on first authorized git access, so a project that never sees git has none.
+ */
+export class RepositoryStore {
+  constructor(readonly root: string) {}
+
+  /** `PATH_INFO` of the project's repository for `git http-backend`, relative to {@link root}. */
+  relativePathOf(projectId: number): string {
+    return `${projectId}.git`;
+  }
+
+  pathOf(projectId: number): string {
+    return join(this.root, this.relativePathOf(projectId));
+  }
+
+  exists(projectId: number): boolean {
+    return existsSync(join(this.pathOf(projectId), 'HEAD'));
+  }
+
+  /** Creates the bare repository, its HEAD on the project's default branch, unless it exists. */
+  async ensure(projectId: number, defaultBranch: string): Promise<string> {
+    const path = this.pathOf(projectId);
+    if (this.exists(projectId)) return path;
+    mkdirSync(this.root, { recursive: true });
+    await runGit(['init', '--bare', '--quiet', `--initial-branch=${defaultBranch}`, path]);
+    return path;
+  }
+
+  /** The commit a branch or tag name points at; branches win over tags of the same name. */
+  async resolveRef(projectId: number, ref: string): Promise<ResolvedRef | undefined> {
+    if (!this.exists(projectId) || !/^[\w./-]+$/.test(ref) || ref.startsWith('-')) return undefined;
+    for (const [type, full] of [
+      ['branch', `refs/heads/${ref}`],
+      ['tag', `refs/tags/${ref}`],
+    ] as const) {
+      const sha = await this.commitOf(projectId, full);
+      if (sha) return { ref, type, sha };
+    }
+    return undefined;
+  }
+
+  /** The commit a full ref (`refs/heads/main`) points at, or undefined. */
+  async commitOf(projectId: number, fullRef: string): Promise<string | undefined> {
+    try {
+      const out = await runGit([
+        '--git-dir',
+        this.pathOf(projectId),
+        'rev-parse',
+        '--verify',
+        '--quiet',
+        `${fullRef}^{commit}`,
+      ]);
+      return out.trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A file's content at a commit, or undefined when the commit has no such file. */
+  async readFile(projectId: number, sha: string, file: string): Promise<string | undefined> {
+    if (!/^[0-9a-f]{40}$/.test(sha)) return undefined;
+    try {
+      return await runGit(['--git-dir', this.pathOf(projectId), 'show', `${sha}:${file}`]);
+    } catch {
+      return undefined;
+    }
+  }
+}
