@@ -15,6 +15,18 @@ export default tseslint.config(
     },
   },
   {
+    // The web UI's one script runs in the browser, not in Node.
+    files: ['src/web/assets/**/*.js'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        navigator: 'readonly',
+        HTMLFormElement: 'readonly',
+      },
+    },
+  },
+  {
     // Domain code stays free of transports: routes and gRPC handlers adapt it, never the other way round.
     files: ['src/**/*.ts'],
     ignores: ['src/http/**', 'src/cli/**', 'src/runtime/**', 'src/services/**', 'src/web/**'],

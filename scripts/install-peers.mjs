@@ -12,6 +12,12 @@ const PEERS = {
   'python3-jwt': '/usr/lib/python3/dist-packages/jwt/__init__.py',
   'python3-grpcio': '/usr/lib/python3/dist-packages/grpc/__init__.py',
   'python3-grpc-tools': '/usr/lib/python3/dist-packages/grpc_tools/protoc.py',
+  chromium: '/usr/bin/chromium',
+  'docker-registry': '/usr/bin/docker-registry',
+  skopeo: '/usr/bin/skopeo',
+  openssl: '/usr/bin/openssl',
+  // CI job scripts in the end-to-end tests call the API with it, as real jobs do.
+  curl: '/usr/bin/curl',
 };
 
 const missing = Object.entries(PEERS)

@@ -8,9 +8,29 @@ export interface BenchResult {
   baselineName: string;
   baseline: number;
   ratio: number;
+  /** The ratio the benchmark should reach; 0 for an anchor (measured for context, no target). */
   target: number;
+  /** For latencies: the ratio must stay at or below the target instead of reaching it. */
+  lowerIsBetter?: boolean;
   extra?: Record<string, number>;
 }
+
+/** Whether a result meets its target ('anchor' when it has none). */
+export function verdictOf(result: BenchResult): 'meets' | 'BELOW' | 'ABOVE' | 'anchor' {
+  if (result.target === 0) return 'anchor';
+  if (result.lowerIsBetter) return result.ratio <= result.target ? 'meets' : 'ABOVE';
+  return result.ratio >= result.target ? 'meets' : 'BELOW';
+}
+
+/** The `p`-th percentile (0–100) of samples, by nearest rank. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** Runs of the whole 1 M-row scale case and other slow cases only with `--full`. */
+export const FULL = process.argv.includes('--full');
 
 /** Short mode (CI): enough to prove the benchmark runs and writes its results, not to measure. */
 export const SHORT = process.argv.includes('--short') || process.env.BENCH_SHORT === '1';
@@ -59,6 +79,17 @@ export function compare(
   baseline: number,
   target: number,
   extra?: Record<string, number>,
+  lowerIsBetter?: boolean,
 ): BenchResult {
-  return { name, unit, value, baselineName, baseline, ratio: value / baseline, target, extra };
+  return {
+    name,
+    unit,
+    value,
+    baselineName,
+    baseline,
+    ratio: value / baseline,
+    target,
+    ...(lowerIsBetter ? { lowerIsBetter } : {}),
+    extra,
+  };
 }

@@ -1,8 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { SettingsError } from '../config/settings.ts';
 import { TesseraError } from '../errors/tessera-error.ts';
+import { cloudCommand } from './cloud.command.ts';
 import { keysCommand } from './keys.command.ts';
+import { licensesCommand } from './licenses.command.ts';
 import { migrateCommand } from './migrate.command.ts';
+import { oauthCommand } from './oauth.command.ts';
+import { runnerCommand } from './runner.command.ts';
+import { registryCommand } from './registry.command.ts';
+import { seatsCommand } from './seats.command.ts';
 import { serveCommand } from './serve.command.ts';
 import { tokensCommand } from './tokens.command.ts';
 import { usersCommand } from './users.command.ts';
@@ -14,9 +20,15 @@ const program = new Command('tessera')
   .addCommand(serveCommand())
   .addCommand(migrateCommand())
   .addCommand(keysCommand())
+  .addCommand(registryCommand())
   .addCommand(tokensCommand())
   .addCommand(usersCommand())
-  .addCommand(workflowClientCommand());
+  .addCommand(workflowClientCommand())
+  .addCommand(cloudCommand())
+  .addCommand(licensesCommand())
+  .addCommand(seatsCommand())
+  .addCommand(oauthCommand())
+  .addCommand(runnerCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -1,17 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { TesseraError, notFound } from '../errors/tessera-error.ts';
-import { findAccessTokenById } from '../store/access-tokens.repository.ts';
+import { findAccessTokenById, listAccessTokens } from '../store/access-tokens.repository.ts';
 import { findUserByUsername } from '../store/users.repository.ts';
 import { accessTokenDeps } from '../tokens/access/access-token-deps.ts';
+import { addDays, todayUtc } from '../tokens/access/access-token-expiry.ts';
+import { deployTokenDeps } from '../tokens/deploy/deploy-token-deps.ts';
+import {
+  MAX_EXPIRY_WARNING_DAYS,
+  listExpiringDeployTokens,
+} from '../tokens/deploy/expiring-deploy-tokens.ts';
 import { issuePersonalAccessToken } from '../tokens/access/personal-access-token.service.ts';
 import { revokeAccessToken } from '../tokens/access/revoke-access-token.ts';
-import {
-  AccessTokenInspector,
-  inspectorFor,
-  type TokenInspection,
-} from '../tokens/access/token-inspector.ts';
-import { cliActor, output, withCliContext } from './cli-context.ts';
+import { tokenInspectors } from '../runtime/token-authenticators.ts';
+import { inspectorFor, type TokenInspection } from '../tokens/access/token-inspector.ts';
+import { cliActor, output, table, withCliContext, type CliContext } from './cli-context.ts';
 
 interface CreateOptions {
   user: string;
@@ -91,12 +94,24 @@ export function tokensCommand(): Command {
     .action((options: { token?: string; json?: boolean }) =>
       withCliContext(async (context) => {
         const plaintext = (options.token ?? readFileSync(0, 'utf8')).trim();
-        const inspectors = [new AccessTokenInspector(accessTokenDeps(context))];
+        const inspectors = tokenInspectors(context);
         const inspector = inspectorFor(inspectors, plaintext, context.settings.tokenPrefix);
         if (!inspector) throw new TesseraError('unprocessable', 'unsupported token type');
         const inspection = await inspector.inspect(plaintext);
         if (!inspection) throw new TesseraError('not_found', '404 Token Not Found');
         output(options.json, inspection, () => describe(inspection));
+      }),
+    );
+
+  command
+    .command('expiring')
+    .description('list active access and deploy tokens that expire within --days (default 7)')
+    .option('--days <n>', 'how many days ahead to look', '7')
+    .option('--json', 'print JSON')
+    .action((options: { days: string; json?: boolean }) =>
+      withCliContext(async (context) => {
+        const tokens = await expiringTokens(context, options.days);
+        output(options.json, tokens, () => table(tokens));
       }),
     );
 
@@ -108,11 +123,49 @@ function describe(inspection: TokenInspection): string {
     ['type', inspection.token_type],
     ['id', String(inspection.id)],
     ['name', inspection.name],
-    ['owner', inspection.owner?.username ?? `user ${inspection.user_id}`],
+    ['owner', ownerOf(inspection)],
     ['scopes', inspection.scopes.join(', ')],
     ['expires', inspection.expires_at ?? 'never'],
     ['last used', inspection.last_used_at ?? 'never'],
     ['state', inspection.state],
   ];
   return rows.map(([key, value]) => `${key.padEnd(10)}${value}`).join('\n');
+}
+
+function ownerOf(inspection: TokenInspection): string {
+  if (inspection.owner) return inspection.owner.username;
+  if (inspection.user_id !== null) return `user ${inspection.user_id}`;
+  return inspection.resource ? `${inspection.resource.type} ${inspection.resource.id}` : '(none)';
+}
+
+/** Access and deploy tokens of the whole instance that are active and expire within `days`. */
+async function expiringTokens(context: CliContext, rawDays: string): Promise<Record<string, unknown>[]> {
+  const days = /^\d{1,3}$/.test(rawDays) ? Number(rawDays) : NaN;
+  if (!(days >= 1 && days <= MAX_EXPIRY_WARNING_DAYS)) {
+    throw new TesseraError('bad_request', `--days must be from 1 to ${MAX_EXPIRY_WARNING_DAYS}`);
+  }
+  const page = { limit: 1000, offset: 0 };
+  const today = todayUtc(context.clock);
+  const access = await listAccessTokens(
+    context.db,
+    { state: { value: 'active', today }, expiresBefore: addDays(today, days) },
+    page,
+  );
+  const deploy = await listExpiringDeployTokens(deployTokenDeps(context), null, null, days, page);
+  return [
+    ...access.map((t) => ({
+      type: `${t.kind}_access_token`,
+      id: t.id,
+      name: t.name,
+      owner: t.kind === 'personal' ? `user ${t.user_id}` : `${t.kind} ${t.resource_id}`,
+      expires_at: t.expires_at,
+    })),
+    ...deploy.tokens.map((t) => ({
+      type: 'deploy_token',
+      id: t.id,
+      name: t.name,
+      owner: t.project_id !== null ? `project ${t.project_id}` : `group ${t.group_id}`,
+      expires_at: t.expires_at,
+    })),
+  ].sort((a, b) => String(a.expires_at).localeCompare(String(b.expires_at)));
 }

@@ -36,10 +36,75 @@ export interface Settings {
   /** Failed sign-ins or token authentications allowed per window, per account and per address. */
   authFailureLimit: number;
   authFailureWindowSeconds: number;
+  /** How long a replica trusts a cached access-token lookup: the bound on noticing another replica's revocation. */
+  tokenCacheTtlSeconds: number;
   redisUrl: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   rootPassword: string | undefined;
   rootToken: string | undefined;
+  /** `self-managed` (default) or `saas`: who signs this instance's Cloud Connector instance token. */
+  realm: Realm;
+  cloudConnector: CloudConnectorSettings;
+  registry: RegistrySettings;
+  ci: CiSettings;
+  oauth: OAuthSettings;
+}
+
+/** The OAuth 2 provider. */
+export interface OAuthSettings {
+  /** Lifetime of OAuth access tokens (refresh tokens live until used, revoked, or their grant ends). */
+  accessTokenLifetimeSeconds: number;
+  /** How long a device authorization (RFC 8628) waits for the user. */
+  deviceCodeLifetimeSeconds: number;
+  /** The least time a device waits between two polls of the token endpoint. */
+  devicePollIntervalSeconds: number;
+}
+
+/** Pipelines, runners and job credentials. */
+export interface CiSettings {
+  /** `host[:port]` jobs get as `CI_REGISTRY`; unset: the instance's own host. */
+  registryHost: string | undefined;
+  /** Longest time `POST /jobs/request` holds a runner's request open waiting for a job. */
+  runnerLongPollSeconds: number;
+  /** How often overdue running jobs are failed as timed out (their tokens are refused at the deadline anyway). */
+  watchdogIntervalSeconds: number;
+}
+
+/** The container registry token service (`GET /jwt/auth`). */
+export interface RegistrySettings {
+  /** `iss` of registry tokens; the registry's `auth.token.issuer` must equal it. */
+  issuer: string;
+  /** The registry's `auth.token.service`: the only `service` accepted, and the tokens' `aud`. */
+  service: string;
+  tokenLifetimeSeconds: number;
+  /** Also send the signing certificate as `x5c` (besides the libtrust `kid`). */
+  x5c: boolean;
+  /** Accept a user's password as registry credentials (off: tokens only). */
+  passwordAuth: boolean;
+}
+
+export type Realm = 'self-managed' | 'saas';
+
+/** How the instance reaches the AI services, and how the license authority role behaves. */
+export interface CloudConnectorSettings {
+  /** `license` (default): instance token from the license authority; `service_account`: from a SaaS instance. */
+  mode: 'license' | 'service_account';
+  /** The license authority: where an instance activates and syncs, and the authority's own `iss`. */
+  licenseAuthorityUrl: string;
+  /** The SaaS instance that issues instance tokens in `service_account` mode. */
+  saasUrl: string | undefined;
+  /** `base_url` handed to IDEs by direct_access: the AI gateway. */
+  aiGatewayUrl: string;
+  /** Issuers the AI gateway and workflow service trust; unset: the instance (and, in `all`, the authority). */
+  trustedIssuers: string[] | undefined;
+  /** Longest wait between two syncs of the instance token. */
+  syncIntervalSeconds: number;
+  /** First retry delay after a failed sync; doubles per failure up to the sync interval. */
+  retryBaseSeconds: number;
+  /** Lifetime of the instance tokens the license authority signs. */
+  instanceTokenLifetimeSeconds: number;
+  /** Admin token of the license authority's API; generated into the data dir when unset. */
+  licenseAuthorityAdminToken: string | undefined;
 }
 
 /** A setting that cannot be used: the message names it and says what is expected. */
@@ -92,6 +157,7 @@ export function loadSettings(env: Source = process.env): Settings {
     sessionAbsoluteTimeoutSeconds: read.positiveInt('TESSERA_SESSION_ABSOLUTE_TIMEOUT', 7 * 24 * 3600),
     authFailureLimit: read.positiveInt('TESSERA_AUTH_FAILURE_LIMIT', 10),
     authFailureWindowSeconds: read.positiveInt('TESSERA_AUTH_FAILURE_WINDOW', 60),
+    tokenCacheTtlSeconds: read.positiveInt('TESSERA_TOKEN_CACHE_TTL', 30),
     redisUrl: read.optionalUrl('TESSERA_REDIS_URL'),
     logLevel: read.oneOf(
       'TESSERA_LOG_LEVEL',
@@ -100,11 +166,90 @@ export function loadSettings(env: Source = process.env): Settings {
     ),
     rootPassword: read.optional('TESSERA_ROOT_PASSWORD'),
     rootToken: read.optional('TESSERA_ROOT_TOKEN'),
+    realm: read.oneOf('TESSERA_REALM', ['self-managed', 'saas'] as const, 'self-managed'),
+    cloudConnector: readCloudConnector(read, host, port),
+    registry: readRegistry(read),
+    ci: readCi(read),
+    oauth: readOAuth(read),
   };
+  if (settings.registry.tokenLifetimeSeconds > settings.maxJwtLifetimeSeconds) {
+    throw new SettingsError('TESSERA_REGISTRY_TOKEN_LIFETIME', 'must not exceed TESSERA_MAX_JWT_LIFETIME');
+  }
   if (settings.rootPassword !== undefined && settings.rootPassword.length < 8) {
     throw new SettingsError('TESSERA_ROOT_PASSWORD', 'must be at least 8 characters');
   }
   return settings;
+}
+
+function readCloudConnector(read: Reader, host: string, port: number): CloudConnectorSettings {
+  const roleUrl = (variable: string, offset: number) =>
+    `http://${hostForUrl(host)}:${read.port(variable, port + offset)}`;
+  const mode = read.oneOf('TESSERA_CLOUD_CONNECTOR_MODE', ['license', 'service_account'] as const, 'license');
+  const saasUrl = read.optionalUrl('TESSERA_CLOUD_CONNECTOR_SAAS_URL');
+  if (mode === 'service_account' && saasUrl === undefined) {
+    throw new SettingsError('TESSERA_CLOUD_CONNECTOR_SAAS_URL', 'is required in service_account mode');
+  }
+  const syncIntervalSeconds = read.positiveInt('TESSERA_CLOUD_CONNECTOR_SYNC_INTERVAL', 1800);
+  return {
+    mode,
+    licenseAuthorityUrl: read.url(
+      'TESSERA_LICENSE_AUTHORITY_URL',
+      roleUrl('TESSERA_LICENSE_AUTHORITY_PORT', 1),
+    ),
+    saasUrl,
+    aiGatewayUrl: read.url('TESSERA_AI_GATEWAY_URL', roleUrl('TESSERA_AI_GATEWAY_PORT', 2)),
+    trustedIssuers: read.urlList('TESSERA_AI_TRUSTED_ISSUERS'),
+    syncIntervalSeconds,
+    retryBaseSeconds: Math.min(
+      read.positiveInt('TESSERA_CLOUD_CONNECTOR_RETRY_BASE', 10),
+      syncIntervalSeconds,
+    ),
+    instanceTokenLifetimeSeconds: read.positiveInt('TESSERA_INSTANCE_TOKEN_LIFETIME', 3 * 24 * 3600),
+    licenseAuthorityAdminToken: read.optional('TESSERA_LICENSE_AUTHORITY_ADMIN_TOKEN'),
+  };
+}
+
+function readRegistry(read: Reader): RegistrySettings {
+  const flag = (name: string) => read.oneOf(name, ['true', 'false'] as const, 'false') === 'true';
+  return {
+    issuer: read.string('TESSERA_REGISTRY_ISSUER', 'gitlab-issuer'),
+    service: read.string('TESSERA_REGISTRY_SERVICE', 'container_registry'),
+    tokenLifetimeSeconds: read.positiveInt('TESSERA_REGISTRY_TOKEN_LIFETIME', 300),
+    x5c: flag('TESSERA_REGISTRY_X5C'),
+    passwordAuth: flag('TESSERA_REGISTRY_PASSWORD_AUTH'),
+  };
+}
+
+function readCi(read: Reader): CiSettings {
+  const registryHost = read.optional('TESSERA_CI_REGISTRY_HOST');
+  if (registryHost !== undefined && !/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(registryHost)) {
+    throw new SettingsError('TESSERA_CI_REGISTRY_HOST', `must be host or host:port, got "${registryHost}"`);
+  }
+  const runnerLongPollSeconds = read.positiveInt('TESSERA_CI_RUNNER_LONG_POLL', 30);
+  if (runnerLongPollSeconds > 300) {
+    throw new SettingsError('TESSERA_CI_RUNNER_LONG_POLL', 'must be at most 300 seconds');
+  }
+  return {
+    registryHost,
+    runnerLongPollSeconds,
+    watchdogIntervalSeconds: read.positiveInt('TESSERA_CI_WATCHDOG_INTERVAL', 10),
+  };
+}
+
+function readOAuth(read: Reader): OAuthSettings {
+  const accessTokenLifetimeSeconds = read.positiveInt('TESSERA_OAUTH_ACCESS_TOKEN_LIFETIME', 2 * 3600);
+  if (accessTokenLifetimeSeconds > 24 * 3600) {
+    throw new SettingsError('TESSERA_OAUTH_ACCESS_TOKEN_LIFETIME', 'must be at most 86400 seconds');
+  }
+  const deviceCodeLifetimeSeconds = read.positiveInt('TESSERA_OAUTH_DEVICE_CODE_LIFETIME', 600);
+  if (deviceCodeLifetimeSeconds > 3600) {
+    throw new SettingsError('TESSERA_OAUTH_DEVICE_CODE_LIFETIME', 'must be at most 3600 seconds');
+  }
+  const devicePollIntervalSeconds = read.positiveInt('TESSERA_OAUTH_DEVICE_POLL_INTERVAL', 5);
+  if (devicePollIntervalSeconds > 60) {
+    throw new SettingsError('TESSERA_OAUTH_DEVICE_POLL_INTERVAL', 'must be at most 60 seconds');
+  }
+  return { accessTokenLifetimeSeconds, deviceCodeLifetimeSeconds, devicePollIntervalSeconds };
 }
 
 function pickTessera(env: Source): Source {
@@ -181,6 +326,21 @@ class Reader {
     }
     if (url.search || url.hash) throw new SettingsError(name, 'must not carry a query or fragment');
     return raw.replace(/\/+$/, '');
+  }
+
+  /** Comma-separated absolute URLs; undefined when unset. */
+  urlList(name: string): string[] | undefined {
+    const raw = this.optional(name);
+    if (raw === undefined) return undefined;
+    const urls = raw
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== '');
+    for (const url of urls) {
+      if (!URL.canParse(url)) throw new SettingsError(name, `must list absolute URLs, got "${url}"`);
+    }
+    if (urls.length === 0) throw new SettingsError(name, 'must list at least one URL');
+    return urls.map((url) => url.replace(/\/+$/, ''));
   }
 
   databaseUrl(name: string, fallback: string): string {

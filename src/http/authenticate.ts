@@ -5,6 +5,7 @@ import { insufficientScope, unauthorized } from '../errors/tessera-error.ts';
 import { hasAnyScope, type Principal } from '../identity/principal.ts';
 import type { TokenAuthenticator } from '../tokens/token-authenticator.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { AuthenticationThrottle } from '../security/authentication-throttle.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -27,14 +28,18 @@ export interface AuthenticationOptions {
   tokenPrefix: string;
   sessions?: SessionResolver;
   metrics: Metrics;
+  /** Brute-force protection: a locked-out address gets 429 before its token is digested or looked up. */
+  throttle?: AuthenticationThrottle;
 }
 
 /**
  * Finds the credential a request carries, the ways the platform accepts it: `PRIVATE-TOKEN` header,
- * `Authorization: Bearer`, `private_token` or `access_token` query parameter.
+ * `Authorization: Bearer`, `private_token` or `access_token` query parameter; a CI job token as the
+ * `JOB-TOKEN` header or `job_token` query parameter (a `job_token` form field is read by the job-token
+ * boundary once the body is parsed).
  */
 export function presentedToken(request: FastifyRequest): string | undefined {
-  const header = request.headers['private-token'];
+  const header = request.headers['private-token'] ?? request.headers['job-token'];
   if (typeof header === 'string') return header.trim();
   const authorization = request.headers.authorization;
   if (typeof authorization === 'string') {
@@ -44,7 +49,7 @@ export function presentedToken(request: FastifyRequest): string | undefined {
     if (!/^Basic\s/i.test(authorization)) return '';
   }
   const query = request.query as Record<string, unknown> | undefined;
-  const fromQuery = query?.private_token ?? query?.access_token;
+  const fromQuery = query?.private_token ?? query?.access_token ?? query?.job_token;
   return typeof fromQuery === 'string' ? fromQuery : undefined;
 }
 
@@ -75,12 +80,15 @@ async function authenticateToken(
       ? token.slice(options.tokenPrefix.length + 1)
       : token;
   const authenticator = options.tokenAuthenticators.find((a) => bare.startsWith(a.prefix));
+  const attempt = { credential: authenticator?.prefix.replace(/-$/, '') ?? 'unknown', ip: request.ip };
+  await options.throttle?.assertAllowed(attempt);
   const principal =
     authenticator && token.length <= MAX_TOKEN_LENGTH
       ? await authenticator.authenticate(token, { ip: request.ip })
       : null;
   if (!principal) {
     options.metrics.tokensRejected.inc({ type: authenticator?.prefix ?? 'unknown' });
+    await options.throttle?.recordFailure(attempt);
     throw unauthorized();
   }
   return principal;

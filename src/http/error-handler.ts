@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TesseraError } from '../errors/tessera-error.ts';
+import { isStoreUnavailable } from '../store/store-unavailable.ts';
 
 /** The JSON body a client gets for an error; GitLab's shapes. */
 export function errorBody(error: TesseraError): Record<string, unknown> {
@@ -39,6 +40,11 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     if (status !== undefined && status >= 400 && status < 500) {
       return reply.status(status).send({ message: `${status} ${error.message}` });
+    }
+    if (isStoreUnavailable(error)) {
+      // Not a bug: the store is down or restarting. Say so, and when to come back.
+      request.log.warn({ err: { message: error.message } }, 'store unavailable');
+      return reply.status(503).header('retry-after', '5').send({ message: '503 Service Unavailable' });
     }
     request.log.error({ err: error }, 'request failed');
     return reply.status(500).send({ message: '500 Internal Server Error' });

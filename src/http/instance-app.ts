@@ -1,15 +1,33 @@
 import type { FastifyInstance } from 'fastify';
+import { registerJobVariableProvider } from '../ci/job-variables.ts';
 import type { InstanceContext } from '../runtime/instance-context.ts';
+import { deployTokenVariableProvider } from '../tokens/deploy/deploy-token-variables.ts';
+import { AuthenticationThrottle } from '../security/authentication-throttle.ts';
 import { createHttpApp } from './app.ts';
+import { webRoutes } from '../web/web-routes.ts';
 import { installAuthentication } from './authenticate.ts';
 import { installCsrfProtection, sessionDepsFor, sessionResolver } from './session-authentication.ts';
 import { accessTokensRoutes } from './routes/access-tokens.routes.ts';
+import { applicationSettingsRoutes } from './routes/application-settings.routes.ts';
+import { installAutoDevOpsProvisioning } from './routes/auto-devops-provisioning.ts';
+import { deployTokensRoutes } from './routes/deploy-tokens.routes.ts';
+import { projectDeploySettingsRoutes } from './routes/project-deploy-settings.routes.ts';
+import { registryAuthRoutes } from './routes/registry-auth.routes.ts';
 import { adminTokenRoutes } from './routes/admin-token.routes.ts';
 import { auditEventsRoutes } from './routes/audit-events.routes.ts';
+import { ciRoutes } from './routes/ci.routes.ts';
+import { installJobTokenBoundary } from './routes/job-token-boundary.ts';
+import { installProjectCiSettings } from './routes/project-ci-settings.routes.ts';
+import { cloudConnectorRoutes } from './routes/cloud-connector.routes.ts';
 import { discoveryRoutes } from './routes/discovery.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { identityRoutes } from './routes/identity.routes.ts';
 import { resourceAccessTokensRoutes } from './routes/resource-access-tokens.routes.ts';
+import { applicationsRoutes } from './routes/applications.routes.ts';
+import { oauthAuthorizeRoutes } from './routes/oauth-authorize.routes.ts';
+import { oauthTokenRoutes } from './routes/oauth-token.routes.ts';
+import { oauthUserinfoRoutes } from './routes/oauth-userinfo.routes.ts';
+import { serviceAccountsRoutes } from './routes/service-accounts.routes.ts';
 
 /** The instance role's HTTP server: every route it serves, registered in one place. */
 export async function buildInstanceApp(context: InstanceContext): Promise<FastifyInstance> {
@@ -20,8 +38,17 @@ export async function buildInstanceApp(context: InstanceContext): Promise<Fastif
     tokenAuthenticators: context.tokenAuthenticators,
     tokenPrefix: context.settings.tokenPrefix,
     metrics: context.metrics,
+    throttle: new AuthenticationThrottle({
+      db: context.db,
+      clock: context.clock,
+      limiter: context.failureLimiter,
+    }),
   });
+  app.addHook('onClose', async () => context.failureLimiter.close?.());
   installCsrfProtection(app, context.secrets.digester);
+  installJobTokenBoundary(app, context);
+  installProjectCiSettings(app, context);
+  installAutoDevOpsProvisioning(app, context);
   await app.register(healthRoutes, { db: context.db, metrics: context.metrics });
   await app.register(discoveryRoutes, { keys: context.keys, settings: context.settings });
   await app.register(identityRoutes, { context, sessions });
@@ -29,5 +56,23 @@ export async function buildInstanceApp(context: InstanceContext): Promise<Fastif
   await app.register(resourceAccessTokensRoutes, { context });
   await app.register(adminTokenRoutes, { context });
   await app.register(auditEventsRoutes, { context });
+  await app.register(webRoutes, { context });
+  await app.register(deployTokensRoutes, { context });
+  await app.register(projectDeploySettingsRoutes, { context });
+  await app.register(applicationSettingsRoutes, { context });
+  await app.register(registryAuthRoutes, { context });
+  // CI jobs of this instance receive CI_DEPLOY_USER / CI_DEPLOY_PASSWORD while it serves.
+  const unregisterDeployVariables = registerJobVariableProvider(deployTokenVariableProvider(context));
+  app.addHook('onClose', async () => unregisterDeployVariables());
+  await app.register(cloudConnectorRoutes, { context });
+  // The OAuth 2 provider (token, revoke, introspect, device, authorize, userinfo), its applications,
+  // and service accounts.
+  await app.register(oauthTokenRoutes, { context });
+  await app.register(oauthAuthorizeRoutes, { context });
+  await app.register(oauthUserinfoRoutes, { context });
+  await app.register(applicationsRoutes, { context });
+  await app.register(serviceAccountsRoutes, { context });
+  // After every other module: CI adds `PUT /projects/:id` only when no other module serves it.
+  await app.register(ciRoutes, { context });
   return app;
 }

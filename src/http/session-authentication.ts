@@ -4,7 +4,6 @@ import type { Settings } from '../config/settings.ts';
 import type { Digester } from '../crypto/secrets.ts';
 import { forbidden } from '../errors/tessera-error.ts';
 import { csrfTokenMatches, resolveSession, type SessionDeps } from '../identity/session.service.ts';
-import { InProcessFailureLimiter } from '../security/rate-limiter.ts';
 import type { InstanceContext } from '../runtime/instance-context.ts';
 import type { SessionResolver } from './authenticate.ts';
 
@@ -16,9 +15,17 @@ const CSRF_HEADER = 'x-csrf-token';
 const CSRF_FORM_FIELD = 'authenticity_token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Signing in opens a new session whatever cookie came along, so it needs no token of the old one. */
-const CSRF_EXEMPT_ROUTES = new Set(['/users/sign_in']);
+// Client-authenticated OAuth endpoints act for the client, never for the browser session a same-site
+// client might happen to send along, so the cookie's CSRF rule does not apply to them.
+const CSRF_EXEMPT_ROUTES = new Set([
+  '/users/sign_in',
+  '/oauth/token',
+  '/oauth/revoke',
+  '/oauth/introspect',
+  '/oauth/authorize_device',
+]);
 
-/** The session services' dependencies for the instance, with its sign-in failure limiter. */
+/** The session services' dependencies for the instance, with its failure limiter (shared with token authentication). */
 export function sessionDepsFor(context: InstanceContext): SessionDeps {
   const { settings, clock } = context;
   return {
@@ -29,11 +36,7 @@ export function sessionDepsFor(context: InstanceContext): SessionDeps {
       idleTimeoutSeconds: settings.sessionIdleTimeoutSeconds,
       absoluteTimeoutSeconds: settings.sessionAbsoluteTimeoutSeconds,
     },
-    limiter: new InProcessFailureLimiter({
-      limit: settings.authFailureLimit,
-      windowSeconds: settings.authFailureWindowSeconds,
-      clock,
-    }),
+    limiter: context.failureLimiter,
   };
 }
 

@@ -3,10 +3,31 @@ import { findMember, membershipsInNamespaces } from '../store/members.repository
 import { namespaceWithAncestors } from '../store/namespaces.repository.ts';
 import type { Member, Namespace, Project, User } from '../store/schema.ts';
 import { ACCESS_LEVELS } from './access-levels.ts';
+import { compositeIdentityOf, intersectAccess } from './composite-identity.ts';
 import type { AccessFacts } from './permissions.ts';
 
-/** The facts the permission functions need about a user and a project: membership is inherited from every ancestor group. */
+/**
+ * The facts the permission functions need about a user and a project: membership is inherited from
+ * every ancestor group. For a composite identity (a service account acting for a person) they are
+ * the intersection of both sides' facts, so every permission must hold for both.
+ */
 export async function projectAccessFacts(
+  db: Executor,
+  user: User | null,
+  project: Project,
+): Promise<AccessFacts> {
+  const composite = compositeIdentityOf(user);
+  if (composite) {
+    const [a, b] = await Promise.all([
+      ownProjectAccessFacts(db, composite.serviceAccount, project),
+      ownProjectAccessFacts(db, composite.scopedUser, project),
+    ]);
+    return intersectAccess(a, b);
+  }
+  return ownProjectAccessFacts(db, user, project);
+}
+
+async function ownProjectAccessFacts(
   db: Executor,
   user: User | null,
   project: Project,
@@ -27,12 +48,24 @@ export async function projectAccessFacts(
   return { user, visibility: project.visibility, memberLevel: level };
 }
 
-/** The same for a group: membership of the group or any ancestor. */
+/** The same for a group: membership of the group or any ancestor (both sides' for a composite identity). */
 export async function groupAccessFacts(
   db: Executor,
   user: User | null,
   group: Namespace,
 ): Promise<AccessFacts> {
+  const composite = compositeIdentityOf(user);
+  if (composite) {
+    const [a, b] = await Promise.all([
+      ownGroupAccessFacts(db, composite.serviceAccount, group),
+      ownGroupAccessFacts(db, composite.scopedUser, group),
+    ]);
+    return intersectAccess(a, b);
+  }
+  return ownGroupAccessFacts(db, user, group);
+}
+
+async function ownGroupAccessFacts(db: Executor, user: User | null, group: Namespace): Promise<AccessFacts> {
   if (!user) return { user: null, visibility: group.visibility, memberLevel: ACCESS_LEVELS.none };
   const ancestors = await namespaceWithAncestors(db, group.id);
   const memberships = await membershipsInNamespaces(

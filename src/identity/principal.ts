@@ -8,7 +8,9 @@ export type CredentialKind =
   | 'group_access_token'
   | 'ci_job_token'
   | 'deploy_token'
-  | 'oauth_access_token';
+  | 'oauth_access_token'
+  /** A user's password over HTTP basic (the registry, when the instance allows it). */
+  | 'password';
 
 /** Who a request acts as, and through which credential. */
 export interface Principal {
@@ -24,6 +26,12 @@ export interface Principal {
      */
     projectScope?: ProjectScope;
   };
+  /**
+   * Composite identity: the person a service account's OAuth token acts for (its `user:<id>` scope).
+   * `user` is then the service account, and every project and group permission is decided for both
+   * (see `identity/composite-identity.ts`). Absent for every other credential.
+   */
+  scopedUser?: User;
 }
 
 /** The projects a credential is limited to; checked on top of the user's own permissions. */

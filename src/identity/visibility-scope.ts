@@ -1,10 +1,15 @@
 import type { Executor } from '../store/database.ts';
 import { listMembershipsOfUser } from '../store/members.repository.ts';
-import { findUserNamespace, groupWithDescendantIds } from '../store/namespaces.repository.ts';
+import {
+  findUserNamespace,
+  groupWithDescendantIds,
+  listAccessibleGroups,
+} from '../store/namespaces.repository.ts';
 import type { GroupAccess } from '../store/namespaces.repository.ts';
-import type { ProjectAccess } from '../store/projects.repository.ts';
+import { listAccessibleProjects, type ProjectAccess } from '../store/projects.repository.ts';
 import type { User, Visibility } from '../store/schema.ts';
 import { ACCESS_LEVELS } from './access-levels.ts';
+import { compositeIdentityOf } from './composite-identity.ts';
 
 /*
  * The set-based form of `canSee` for listings: which visibilities a user sees everywhere, and which
@@ -23,8 +28,16 @@ const NOTHING: VisibilityScope = {
   projects: { visibilities: [], projectIds: [], namespaceIds: [] },
 };
 
-/** What the user (null: anonymous) may see in listings of groups and projects. */
+/** What the user (null: anonymous) may see in listings of groups and projects; both sides of a composite identity. */
 export async function visibilityScope(db: Executor, user: User | null): Promise<VisibilityScope> {
+  const composite = compositeIdentityOf(user);
+  if (composite) {
+    const [a, b] = await Promise.all([
+      visibilityScope(db, composite.serviceAccount),
+      visibilityScope(db, composite.scopedUser),
+    ]);
+    return intersectScopes(db, a, b);
+  }
   if (!user) {
     return {
       groups: { visibilities: ['public'], ids: [] },
@@ -50,6 +63,14 @@ export async function membershipScope(
   user: User,
   minAccessLevel: number = ACCESS_LEVELS.guest,
 ): Promise<VisibilityScope> {
+  const composite = compositeIdentityOf(user);
+  if (composite) {
+    const [a, b] = await Promise.all([
+      membershipScope(db, composite.serviceAccount, minAccessLevel),
+      membershipScope(db, composite.scopedUser, minAccessLevel),
+    ]);
+    return intersectScopes(db, a, b);
+  }
   if (user.state !== 'active') return NOTHING;
   const reach = await membershipReach(db, user, minAccessLevel);
   return {
@@ -78,4 +99,71 @@ async function membershipReach(
   // The owner of a personal namespace holds every level there.
   if (personal) namespaceIds.push(personal.id);
   return { groupIds: [...groupIds], projectIds, namespaceIds };
+}
+
+/** More than any service account is a member of; the intersection lists explicit ids up to this. */
+const MAX_COMPOSITE_CANDIDATES = 10_000;
+
+/**
+ * The listing scope of a composite identity: what both sides see. Visibilities both see stay
+ * visibilities; what either side reaches through membership is enumerated and kept when the other
+ * side sees it too, as explicit ids (the listing queries OR their conditions, so an intersection of
+ * two scopes has no other exact form).
+ */
+async function intersectScopes(
+  db: Executor,
+  a: VisibilityScope,
+  b: VisibilityScope,
+): Promise<VisibilityScope> {
+  return {
+    projects: await intersectProjects(db, a.projects, b.projects),
+    groups: await intersectGroups(db, a.groups, b.groups),
+  };
+}
+
+async function intersectProjects(
+  db: Executor,
+  a: ProjectAccess | undefined,
+  b: ProjectAccess | undefined,
+): Promise<ProjectAccess | undefined> {
+  if (!a) return b;
+  if (!b) return a;
+  const reaches = (access: ProjectAccess, p: { id: number; namespace_id: number; visibility: Visibility }) =>
+    access.visibilities.includes(p.visibility) ||
+    access.projectIds.includes(p.id) ||
+    access.namespaceIds.includes(p.namespace_id);
+  const ids = new Set<number>();
+  for (const side of [a, b]) {
+    const members = await listAccessibleProjects(db, {
+      access: { visibilities: [], projectIds: side.projectIds, namespaceIds: side.namespaceIds },
+      limit: MAX_COMPOSITE_CANDIDATES,
+      offset: 0,
+    });
+    for (const project of members) if (reaches(a, project) && reaches(b, project)) ids.add(project.id);
+  }
+  return {
+    visibilities: a.visibilities.filter((v) => b.visibilities.includes(v)),
+    projectIds: [...ids],
+    namespaceIds: [],
+  };
+}
+
+async function intersectGroups(
+  db: Executor,
+  a: GroupAccess | undefined,
+  b: GroupAccess | undefined,
+): Promise<GroupAccess | undefined> {
+  if (!a) return b;
+  if (!b) return a;
+  const reaches = (access: GroupAccess, g: { id: number; visibility: Visibility }) =>
+    access.visibilities.includes(g.visibility) || access.ids.includes(g.id);
+  const candidates = await listAccessibleGroups(db, {
+    access: { visibilities: [], ids: [...new Set([...a.ids, ...b.ids])] },
+    limit: MAX_COMPOSITE_CANDIDATES,
+    offset: 0,
+  });
+  return {
+    visibilities: a.visibilities.filter((v) => b.visibilities.includes(v)),
+    ids: candidates.filter((g) => reaches(a, g) && reaches(b, g)).map((g) => g.id),
+  };
 }

@@ -45,6 +45,8 @@ export interface OpenidConfiguration {
   revocation_endpoint: string;
   introspection_endpoint: string;
   userinfo_endpoint: string;
+  /** RFC 8628 §4: where a device starts the device authorization grant. */
+  device_authorization_endpoint: string;
   jwks_uri: string;
   scopes_supported: string[];
   response_types_supported: string[];
@@ -71,11 +73,16 @@ export function openidConfiguration(externalUrl: string): OpenidConfiguration {
     revocation_endpoint: `${externalUrl}/oauth/revoke`,
     introspection_endpoint: `${externalUrl}/oauth/introspect`,
     userinfo_endpoint: `${externalUrl}/oauth/userinfo`,
+    device_authorization_endpoint: `${externalUrl}/oauth/authorize_device`,
     jwks_uri: `${externalUrl}/oauth/discovery/keys`,
     scopes_supported: [...OAUTH_SCOPES],
     response_types_supported: ['code'],
-    // GitLab also lists `password` and `device_code`; only what Tessera implements is advertised.
-    grant_types_supported: ['authorization_code', 'refresh_token'],
+    // GitLab also lists `password`; only what Tessera implements is advertised.
+    grant_types_supported: [
+      'authorization_code',
+      'refresh_token',
+      'urn:ietf:params:oauth:grant-type:device_code',
+    ],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     subject_types_supported: ['public'],
     // Both, whatever is configured now: after a change of algorithm, keys of the old one still sign

@@ -39,9 +39,16 @@ export async function unsealKey(
   box: SecretBox,
   row: Pick<SigningKey, 'kid' | 'alg' | 'private_jwk_encrypted'>,
 ): Promise<CryptoKey> {
-  const jwk = JSON.parse(box.open(row.private_jwk_encrypted, contextOf(row.kid))) as JWK;
-  const key = await importJWK(jwk, row.alg);
+  const key = await importJWK(openPrivateJwk(box, row), row.alg);
   // Only a symmetric JWK imports as raw bytes; a stored signing key never is one.
   if (key instanceof Uint8Array) throw new Error(`signing key ${row.kid} is not an asymmetric key`);
   return key;
+}
+
+/**
+ * The decrypted private JWK of a stored key, for the one use besides signing: the registry wraps its
+ * key in a self-signed certificate, which openssl signs with it.
+ */
+export function openPrivateJwk(box: SecretBox, row: Pick<SigningKey, 'kid' | 'private_jwk_encrypted'>): JWK {
+  return JSON.parse(box.open(row.private_jwk_encrypted, contextOf(row.kid))) as JWK;
 }

@@ -19,6 +19,12 @@ export interface SignJwtOptions {
   subject?: string;
   /** Defaults to the instance's external URL. */
   issuer?: string;
+  /**
+   * Header members that depend on the key that signs, given its RFC 7638 thumbprint; they replace the
+   * defaults. The container registry, for one, finds its key by a libtrust `kid` or an `x5c` chain.
+   * Asked at signing time so the header always describes the key that actually signed.
+   */
+  keyHeader?: (thumbprint: string) => Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 
 /** What the signer's configuration decides for every token. */
@@ -52,8 +58,14 @@ export async function signJwt(
     throw badRequest('expires_in', `must not exceed ${policy.maxLifetimeSeconds} seconds`);
   }
   const iat = Math.floor(policy.now.getTime() / 1000);
+  const keyHeader = options.keyHeader ? await options.keyHeader(signer.kid) : {};
   const jwt = new SignJWT(claims)
-    .setProtectedHeader({ alg: signer.alg, kid: signer.kid, ...(options.typ ? { typ: options.typ } : {}) })
+    .setProtectedHeader({
+      alg: signer.alg,
+      kid: signer.kid,
+      ...(options.typ ? { typ: options.typ } : {}),
+      ...keyHeader,
+    })
     .setIssuer(options.issuer ?? policy.defaultIssuer)
     .setIssuedAt(iat)
     .setNotBefore(iat - NOT_BEFORE_LEEWAY_SECONDS)

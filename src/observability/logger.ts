@@ -49,7 +49,7 @@ const SECRET_QUERY_PARAMETERS = [
  * replaced wherever it appears in a message: a last guard against a secret quoted by mistake.
  */
 const TOKEN_PATTERN =
-  /\b(?:[a-z0-9]{1,20}-)?gl(?:pat|oas|dt|rt|cbt|ptt|ft|imt|agent|soat|ffct)-[A-Za-z0-9_-]{8,}|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
+  /\b(?:[a-z0-9]{1,20}-)?(?:gl(?:pat|oas|oat|ort|dt|rt|cbt|ptt|ft|imt|agent|soat|ffct)|tslk|tslaa)-[A-Za-z0-9_-]{8,}|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 
 export function scrubSecrets(text: string): string {
   return text.replace(TOKEN_PATTERN, '[REDACTED]');

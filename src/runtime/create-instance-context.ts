@@ -3,6 +3,7 @@ import { loadInstanceSecrets } from '../crypto/instance-secrets.ts';
 import { KeyManager } from '../keys/key-manager.ts';
 import type { Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
+import { createFailureLimiter } from '../security/create-failure-limiter.ts';
 import { openDatabase } from '../store/database.ts';
 import { migrateToLatest } from '../store/migrations/index.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
@@ -23,6 +24,8 @@ export async function createInstanceContext(
     const secrets = loadInstanceSecrets(settings, (message) => logger.warn(message));
     const keys = new KeyManager({ db, clock, box: secrets.box, settings, logger });
     await keys.ensureKeys('instance');
+    // The container registry's token service signs with keys of its own (wrapped in certificates).
+    await keys.ensureKeys('registry');
     const context: InstanceContext = {
       settings,
       db,
@@ -33,6 +36,7 @@ export async function createInstanceContext(
       metrics: new Metrics({ defaultMetrics: true }),
       tokenAuthenticators: [],
       basicCredentialResolvers: [],
+      failureLimiter: createFailureLimiter(settings, { clock, logger }),
     };
     context.tokenAuthenticators.push(...tokenAuthenticators(context));
     context.basicCredentialResolvers.push(...basicCredentialResolvers(context));

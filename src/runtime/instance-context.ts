@@ -3,6 +3,7 @@ import type { InstanceSecrets } from '../crypto/instance-secrets.ts';
 import type { KeyManager } from '../keys/key-manager.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { FailureLimiter } from '../security/rate-limiter.ts';
 import type { Db } from '../store/database.ts';
 import type { BasicCredentialResolver } from '../tokens/basic-credentials.ts';
 import type { TokenAuthenticator } from '../tokens/token-authenticator.ts';
@@ -21,4 +22,6 @@ export interface InstanceContext {
   tokenAuthenticators: TokenAuthenticator[];
   /** Every kind of HTTP basic credential git and the registry accept, tried in order. */
   basicCredentialResolvers: BasicCredentialResolver[];
+  /** Failed sign-ins and token authentications, counted per type, address and account (Redis when configured). */
+  failureLimiter: FailureLimiter;
 }

@@ -31,7 +31,7 @@ export async function startInstance(
     await context.db.destroy();
     throw error;
   }
-  context.keys.startScheduler(['instance'], KEY_SCHEDULER_INTERVAL_MS);
+  context.keys.startScheduler(['instance', 'registry'], KEY_SCHEDULER_INTERVAL_MS);
   const stopHousekeeping = startHousekeeping(context);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;

@@ -12,6 +12,18 @@ export async function insertAccessToken(
   return db.insertInto('access_tokens').values(token).returningAll().executeTakeFirstOrThrow();
 }
 
+/** Stores many tokens in one statement (imports, the scale benchmark); keep a batch under ~2,000 rows. */
+export async function insertAccessTokens(
+  db: Executor,
+  tokens: readonly Insertable<AccessTokensTable>[],
+): Promise<void> {
+  if (tokens.length > 0)
+    await db
+      .insertInto('access_tokens')
+      .values([...tokens])
+      .execute();
+}
+
 /** The token whose secret digests to `digest`, whatever its state. */
 export async function findAccessTokenByDigest(
   db: Executor,

@@ -34,6 +34,10 @@ export function openDatabase(databaseUrl: string): Db {
   // An idle connection that drops (a database restart) must not crash the process: the next query
   // fails or reconnects, and readiness reports the outage.
   pool.on('error', () => {});
+  // A client checked out of the pool (inside a transaction, between two queries) has no error
+  // listener of the pool's: if the server goes away then, the client emits 'error' with nobody
+  // listening, which would kill the process. The failure still reaches whoever uses the client next.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

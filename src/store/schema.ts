@@ -1,4 +1,7 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { CiTables } from './ci-schema.ts';
+import type { AddOnSeatsTable, CloudConnectorStatesTable, LicensesTable } from './cloud-connector.tables.ts';
+import type { OAuthTables } from './oauth.tables.ts';
 
 /*
  * Row types of every table. Times are ISO-8601 UTC strings and flags are 0/1 integers in both engines,
@@ -118,7 +121,59 @@ export interface AuditEventsTable {
   details: string;
 }
 
-export interface Database {
+export interface DeployTokensTable {
+  id: Generated<number>;
+  /** Exactly one of project_id and group_id is set: whose token it is. */
+  project_id: number | null;
+  group_id: number | null;
+  name: string;
+  username: string;
+  /** Keyed digest of the current secret. */
+  digest: string;
+  /** Digest of the secret a rotation replaced, accepted until `previous_valid_until`. */
+  previous_digest: string | null;
+  previous_valid_until: string | null;
+  /** The current secret sealed under the key-encryption key; only for `gitlab-deploy-token`, which CI jobs receive. */
+  secret_sealed: string | null;
+  scopes: string;
+  expires_at: string | null;
+  revoked: number;
+  revoked_at: string | null;
+  /** 1 when Auto DevOps provisioned it (and so revokes it when Auto DevOps stops). */
+  auto_created: number;
+  creator_id: number | null;
+  created_at: string;
+  rotated_at: string | null;
+  last_used_at: string | null;
+}
+
+/** Instance-wide settings an administrator changes at run time (`PUT /application/settings`), as JSON values. */
+export interface ApplicationSettingsTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
+export interface ProjectDeploySettingsTable {
+  project_id: number;
+  /** null: follow the instance default. */
+  auto_devops_enabled: number | null;
+  /** How long a rotated deploy token's old secret keeps working; null: the default (24 h). */
+  deploy_token_grace_seconds: number | null;
+  /** 1: `CI_DEPLOY_USER`/`CI_DEPLOY_PASSWORD` only for jobs that deploy to an environment. */
+  deploy_variables_environment_only: number;
+  updated_at: string;
+}
+
+/** The self-signed X.509 certificate wrapping a registry signing key (the registry's `rootcertbundle`). */
+export interface RegistryCertificatesTable {
+  /** The signing key's kid (RFC 7638 thumbprint). */
+  kid: string;
+  certificate_pem: string;
+  created_at: string;
+}
+
+export interface Database extends CiTables, OAuthTables {
   users: UsersTable;
   namespaces: NamespacesTable;
   projects: ProjectsTable;
@@ -127,6 +182,13 @@ export interface Database {
   signing_keys: SigningKeysTable;
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
+  deploy_tokens: DeployTokensTable;
+  application_settings: ApplicationSettingsTable;
+  project_deploy_settings: ProjectDeploySettingsTable;
+  registry_certificates: RegistryCertificatesTable;
+  licenses: LicensesTable;
+  cloud_connector_states: CloudConnectorStatesTable;
+  add_on_seats: AddOnSeatsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -139,3 +201,5 @@ export type AccessToken = Selectable<AccessTokensTable>;
 export type SigningKey = Selectable<SigningKeysTable>;
 export type Session = Selectable<SessionsTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
+export type DeployToken = Selectable<DeployTokensTable>;
+export type ProjectDeploySettings = Selectable<ProjectDeploySettingsTable>;

@@ -2,12 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TesseraError, badRequest, forbidden, notFound } from '../../errors/tessera-error.ts';
 import type { Principal } from '../../identity/principal.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
-import { accessTokenDeps } from '../../tokens/access/access-token-deps.ts';
-import {
-  AccessTokenInspector,
-  inspectorFor,
-  type TokenInspector,
-} from '../../tokens/access/token-inspector.ts';
+import { tokenInspectors } from '../../runtime/token-authenticators.ts';
+import { inspectorFor, type TokenInspector } from '../../tokens/access/token-inspector.ts';
 import { apiParams } from '../api-params.ts';
 import { READ_API, WRITE_API, actorOf, requireScope } from '../authenticate.ts';
 
@@ -23,7 +19,7 @@ export async function adminTokenRoutes(
   app: FastifyInstance,
   options: { context: InstanceContext },
 ): Promise<void> {
-  const inspectors: TokenInspector[] = [new AccessTokenInspector(accessTokenDeps(options.context))];
+  const inspectors: TokenInspector[] = tokenInspectors(options.context);
   const instancePrefix = options.context.settings.tokenPrefix;
 
   const admin = (request: FastifyRequest, scopes: readonly string[]): Principal => {

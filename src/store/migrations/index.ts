@@ -1,10 +1,18 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from '../database.ts';
 import * as foundation from './001-foundation.ts';
+import * as ci from './002-ci.ts';
+import * as deployTokens from './003-deploy-tokens.ts';
+import * as cloudConnector from './004-cloud-connector.ts';
+import * as oauth from './005-oauth.ts';
 
 /** Every migration, in the order it runs. A new one is appended here and nowhere else. */
 const MIGRATIONS: Record<string, Migration> = {
   '001-foundation': foundation,
+  '002-ci': ci,
+  '003-deploy-tokens': deployTokens,
+  '004-cloud-connector': cloudConnector,
+  '005-oauth': oauth,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

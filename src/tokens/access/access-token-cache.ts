@@ -12,7 +12,7 @@ interface Entry extends CachedAccessToken {
   storedAt: number;
 }
 
-/** Longest time a revocation made by another replica can go unnoticed here. */
+/** Longest time a revocation made by another replica can go unnoticed here, by default (`TESSERA_TOKEN_CACHE_TTL`). */
 export const ACCESS_TOKEN_CACHE_TTL_MS = 30_000;
 const MAX_ENTRIES = 10_000;
 
@@ -81,10 +81,14 @@ const caches = new WeakMap<object, AccessTokenCache>();
  * The one cache of the instance that owns `store`. Keyed by the store handle because the instance
  * context is built elsewhere, and several instances may share a process (tests, `serve all`).
  */
-export function accessTokenCacheFor(store: object, clock: Clock): AccessTokenCache {
+export function accessTokenCacheFor(
+  store: object,
+  clock: Clock,
+  ttlMs = ACCESS_TOKEN_CACHE_TTL_MS,
+): AccessTokenCache {
   let cache = caches.get(store);
   if (!cache) {
-    cache = new AccessTokenCache(clock);
+    cache = new AccessTokenCache(clock, ttlMs);
     caches.set(store, cache);
   }
   return cache;

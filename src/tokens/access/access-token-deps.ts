@@ -30,7 +30,7 @@ export function accessTokenDeps(
     clock: context.clock,
     digester: context.secrets.digester,
     metrics: context.metrics,
-    cache: accessTokenCacheFor(context.db, context.clock),
+    cache: accessTokenCacheFor(context.db, context.clock, context.settings.tokenCacheTtlSeconds * 1000),
     policy: {
       tokenPrefix: context.settings.tokenPrefix,
       maxLifetimeDays: context.settings.accessTokenMaxLifetimeDays,

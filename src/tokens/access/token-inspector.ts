@@ -22,7 +22,8 @@ export interface TokenInspection {
   created_at: string;
   expires_at: string | null;
   last_used_at: string | null;
-  user_id: number;
+  /** The user the token acts as; null for a token that stands for no user (a deploy token). */
+  user_id: number | null;
   owner: { id: number; username: string; bot: boolean } | null;
   /** The project or group of a bot token. */
   resource: { type: 'project' | 'group'; id: number } | null;

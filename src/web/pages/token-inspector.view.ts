@@ -92,7 +92,8 @@ function ownerOf(found: TokenInspection): SafeHtml {
     return html`${found.owner.username}${bot} <span class="muted">id ${found.owner.id}</span>`;
   }
   // A deploy token stands for its project or group, not for a user.
-  return found.user_id === null ? html`no user` : html`user ${found.user_id} (deleted)`;
+  if (found.user_id !== null) return html`user ${found.user_id} (deleted)`;
+  return found.resource ? html`${found.resource.type} ${found.resource.id}` : html`no user`;
 }
 
 function jwtResult(jwt: JwtInspection): SafeHtml {
