@@ -37,6 +37,8 @@ export interface Principal {
 /** The projects a credential is limited to; checked on top of the user's own permissions. */
 export interface ProjectScope {
   allows(projectId: number): Promise<boolean>;
+  /** Whether the credential may write (push images or code) to a project it reaches. */
+  writable(projectId: number): boolean;
 }
 
 /** True when the principal's credential grants at least one of the scopes. */

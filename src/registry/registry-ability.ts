@@ -52,7 +52,8 @@ async function userAbility(db: Executor, principal: Principal, project: Project)
   const scopes = credential.scopes;
   const has = (wanted: readonly string[]) => scopes === null || wanted.some((s) => scopes.includes(s));
   const facts = await projectAccessFacts(db, principal.user, project);
-  const write = has(PUSH_SCOPES) && canWriteRepository(facts);
+  const write =
+    has(PUSH_SCOPES) && canWriteRepository(facts) && (credential.projectScope?.writable(project.id) ?? true);
   return { pull: has(PULL_SCOPES) && canReadRepository(facts), push: write, delete: write };
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
+import { AuthenticationThrottle } from '../../security/authentication-throttle.ts';
 import { ciDeps, type CiDeps } from '../../ci/ci-deps.ts';
 import { pushAccessLevelFor, branchProtectionOf } from '../../ci/protected-refs.ts';
 import { pipelinesForPush } from '../../ci/push-pipelines.ts';
@@ -116,6 +117,15 @@ async function serve(
 async function identityOf(context: InstanceContext, request: FastifyRequest) {
   const basic = parseBasicAuthorization(request.headers.authorization);
   if (!basic) return null;
+  // Counted per address only, as the registry does: usernames are public, and locking an account
+  // would let anyone stop a deploy token's clones by failing under its name.
+  const attempt = { credential: 'basic:git', ip: request.ip };
+  const throttle = new AuthenticationThrottle({
+    db: context.db,
+    clock: context.clock,
+    limiter: context.failureLimiter,
+  });
+  await throttle.assertAllowed(attempt);
   const identity = await resolveBasicCredentials(
     context.basicCredentialResolvers,
     basic.username,
@@ -125,7 +135,10 @@ async function identityOf(context: InstanceContext, request: FastifyRequest) {
     },
   );
   // Credentials that were sent but are wrong are never downgraded to anonymous.
-  if (!identity) throw new TesseraError('unauthorized', '401 Unauthorized');
+  if (!identity) {
+    await throttle.recordFailure(attempt);
+    throw new TesseraError('unauthorized', '401 Unauthorized');
+  }
   return identity;
 }
 

@@ -27,6 +27,11 @@ export class JobTokenProjectScope implements ProjectScope {
     return this.job.project_id;
   }
 
+  /** A job writes only to its own project; an allowlist lets other projects' jobs read, never write. */
+  writable(projectId: number): boolean {
+    return projectId === this.job.project_id;
+  }
+
   allows(projectId: number): Promise<boolean> {
     let decision = this.#decided.get(projectId);
     if (!decision) {
