@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
+import { withStatementCache } from './statement-cache.ts';
 
 export type Db = Kysely<Database>;
 export type Trx = Transaction<Database>;
@@ -26,7 +27,7 @@ export function openDatabase(databaseUrl: string): Db {
     connection.pragma('foreign_keys = ON');
     // Several processes (CLI next to a running server) may share the file.
     connection.pragma('busy_timeout = 5000');
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+    return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
   }
   // Counts come back as strings from pg unless told otherwise; every count here fits a JS number.
   pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
