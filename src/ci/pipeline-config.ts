@@ -80,7 +80,13 @@ export function parsePipelineConfig(text: string): PipelineConfigResult {
   if (document.errors.length > 0) {
     return { ok: false, errors: document.errors.map((e) => `yaml syntax error: ${e.message}`) };
   }
-  const root: unknown = document.toJS({ maxAliasCount: 100 });
+  let root: unknown;
+  try {
+    root = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // Errors the parser only finds while resolving (an alias to nothing, an alias bomb) come as throws.
+    return { ok: false, errors: [`yaml syntax error: ${(error as Error).message}`] };
+  }
   if (!isMapping(root)) return { ok: false, errors: ['Invalid configuration format'] };
 
   const errors: string[] = [];
