@@ -4,6 +4,9 @@ import type { Executor } from '../store/database.ts';
 import type { Project } from '../store/schema.ts';
 import { ACCESS_LEVELS } from '../identity/access-levels.ts';
 
+/** Above every access level: what a rule allowing "No one" requires. */
+const NO_ONE = Number.MAX_SAFE_INTEGER;
+
 /** What decides whether a branch is protected: the default-branch setting and the protected-branch rules. */
 export interface BranchProtection {
   defaultBranch: string;
@@ -19,7 +22,8 @@ export interface BranchProtection {
 export function pushAccessLevelFor(protection: BranchProtection, branch: string): number | undefined {
   const levels = protection.rules
     .filter((rule) => matchesBranchPattern(rule.name, branch))
-    .map((rule) => rule.push_access_level);
+    // 0 is GitLab's "No one": a level nobody holds, administrators included.
+    .map((rule) => (rule.push_access_level === 0 ? NO_ONE : rule.push_access_level));
   if (protection.defaultBranchProtected && branch === protection.defaultBranch) {
     levels.push(ACCESS_LEVELS.maintainer);
   }

@@ -16,6 +16,8 @@ import { registryAuthRoutes } from './routes/registry-auth.routes.ts';
 import { adminTokenRoutes } from './routes/admin-token.routes.ts';
 import { auditEventsRoutes } from './routes/audit-events.routes.ts';
 import { ciRoutes } from './routes/ci.routes.ts';
+import { pipelineTriggersRoutes } from './routes/pipeline-triggers.routes.ts';
+import { protectedBranchesRoutes } from './routes/protected-branches.routes.ts';
 import { installJobTokenBoundary } from './routes/job-token-boundary.ts';
 import { installProjectCiSettings } from './routes/project-ci-settings.routes.ts';
 import { cloudConnectorRoutes } from './routes/cloud-connector.routes.ts';
@@ -72,6 +74,8 @@ export async function buildInstanceApp(context: InstanceContext): Promise<Fastif
   await app.register(oauthUserinfoRoutes, { context });
   await app.register(applicationsRoutes, { context });
   await app.register(serviceAccountsRoutes, { context });
+  await app.register(pipelineTriggersRoutes, { context });
+  await app.register(protectedBranchesRoutes, { context });
   // After every other module: CI adds `PUT /projects/:id` only when no other module serves it.
   await app.register(ciRoutes, { context });
   return app;

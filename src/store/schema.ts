@@ -2,6 +2,7 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { CiTables } from './ci-schema.ts';
 import type { AddOnSeatsTable, CloudConnectorStatesTable, LicensesTable } from './cloud-connector.tables.ts';
 import type { OAuthTables } from './oauth.tables.ts';
+import type { PipelineTriggerTables } from './pipeline-triggers.tables.ts';
 
 /*
  * Row types of every table. Times are ISO-8601 UTC strings and flags are 0/1 integers in both engines,
@@ -173,7 +174,7 @@ export interface RegistryCertificatesTable {
   created_at: string;
 }
 
-export interface Database extends CiTables, OAuthTables {
+export interface Database extends CiTables, OAuthTables, PipelineTriggerTables {
   users: UsersTable;
   namespaces: NamespacesTable;
   projects: ProjectsTable;

@@ -5,6 +5,7 @@ import * as ci from './002-ci.ts';
 import * as deployTokens from './003-deploy-tokens.ts';
 import * as cloudConnector from './004-cloud-connector.ts';
 import * as oauth from './005-oauth.ts';
+import * as pipelineTriggers from './006-pipeline-triggers.ts';
 
 /** Every migration, in the order it runs. A new one is appended here and nowhere else. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003-deploy-tokens': deployTokens,
   '004-cloud-connector': cloudConnector,
   '005-oauth': oauth,
+  '006-pipeline-triggers': pipelineTriggers,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,0 +1,91 @@
+import type { FastifyInstance } from 'fastify';
+import { ciDeps } from '../../ci/ci-deps.ts';
+import {
+  createPipelineTrigger,
+  deleteProjectTrigger,
+  listProjectTriggers,
+  runTriggeredPipeline,
+} from '../../ci/pipeline-trigger.service.ts';
+import { badRequest } from '../../errors/tessera-error.ts';
+import type { InstanceContext } from '../../runtime/instance-context.ts';
+import type { PipelineTrigger } from '../../store/pipeline-triggers.tables.ts';
+import { findUsersByIds } from '../../store/users.repository.ts';
+import type { User } from '../../store/schema.ts';
+import { apiParams, optionalString, requiredInteger, requiredString } from '../api-params.ts';
+import { READ_API, requireScope, WRITE_API } from '../authenticate.ts';
+import { sendArrayPage } from '../pagination.ts';
+import { presentPipeline } from '../presenters/ci.presenter.ts';
+import { presentUserBasic } from '../presenters/user.presenter.ts';
+
+/**
+ * Pipeline trigger tokens: `/api/v4/projects/:id/triggers` (maintainers manage them) and
+ * `POST /api/v4/projects/:id/trigger/pipeline` (anyone holding a token runs a pipeline with it).
+ */
+export async function pipelineTriggersRoutes(
+  app: FastifyInstance,
+  options: { context: InstanceContext },
+): Promise<void> {
+  const deps = ciDeps(options.context);
+  const url = deps.settings.externalUrl;
+  const present = (trigger: PipelineTrigger, owner: User | undefined, token?: string) => ({
+    id: trigger.id,
+    // GitLab shows a trigger's token only to the request that created it; listings get its first characters.
+    token: token ?? trigger.token_hint,
+    description: trigger.description,
+    created_at: trigger.created_at,
+    updated_at: trigger.created_at,
+    last_used: trigger.last_used,
+    expires_at: null,
+    owner: owner ? presentUserBasic(owner, url) : null,
+  });
+
+  app.post<{ Params: { id: string } }>('/api/v4/projects/:id/triggers', async (request, reply) => {
+    const principal = requireScope(request, WRITE_API);
+    const description = optionalString(apiParams(request), 'description') ?? '';
+    const acting = { user: principal.user, ip: request.ip };
+    const { trigger, token } = await createPipelineTrigger(deps, acting, request.params.id, description);
+    return reply.status(201).send(present(trigger, principal.user, token));
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v4/projects/:id/triggers', async (request, reply) => {
+    const principal = requireScope(request, READ_API);
+    const acting = { user: principal.user, ip: request.ip };
+    const triggers = await listProjectTriggers(deps, acting, request.params.id);
+    const ownerIds = triggers.flatMap((t) => (t.owner_id === null ? [] : [t.owner_id]));
+    const owners = new Map((await findUsersByIds(deps.db, ownerIds)).map((u) => [u.id, u]));
+    const items = triggers.map((t) => present(t, t.owner_id === null ? undefined : owners.get(t.owner_id)));
+    return sendArrayPage(request, reply, url, items);
+  });
+
+  app.delete<{ Params: { id: string; trigger_id: string } }>(
+    '/api/v4/projects/:id/triggers/:trigger_id',
+    async (request, reply) => {
+      const principal = requireScope(request, WRITE_API);
+      const triggerId = requiredInteger(request.params, 'trigger_id');
+      await deleteProjectTrigger(
+        deps,
+        { user: principal.user, ip: request.ip },
+        request.params.id,
+        triggerId,
+      );
+      return reply.status(204).send();
+    },
+  );
+
+  app.post<{ Params: { id: string } }>('/api/v4/projects/:id/trigger/pipeline', async (request, reply) => {
+    const params = apiParams(request);
+    const token = requiredString(params, 'token');
+    const ref = requiredString(params, 'ref');
+    // Pipeline variables are not stored by pipelines yet: refuse them rather than drop them silently.
+    if (Object.keys(params).some((key) => key === 'variables' || key.startsWith('variables['))) {
+      throw badRequest('variables', 'are not supported by this instance');
+    }
+    const { pipeline, project, owner } = await runTriggeredPipeline(deps, {
+      projectRef: request.params.id,
+      token,
+      ref,
+      ip: request.ip,
+    });
+    return reply.status(201).send(presentPipeline(pipeline, project, owner, url));
+  });
+}
