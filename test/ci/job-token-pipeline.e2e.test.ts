@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,6 +62,9 @@ check:
       try {
         await finishedJobs(instance, pipeline);
       } finally {
+        // The server sees the job finish a moment before `runner run --once` exits on its own: give
+        // it that moment rather than killing it mid-exit.
+        if (cli.exitCode === null) await Promise.race([exited, delay(15_000)]);
         if (cli.exitCode === null) cli.kill();
       }
       const [code] = await exited;
