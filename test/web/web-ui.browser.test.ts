@@ -91,7 +91,8 @@ describe('the web UI in a real browser', () => {
     await signInWithForm(alicePage, instance.url, 'alice', alice.password);
     expect(new URL(alicePage.url()).pathname).toBe('/');
     expect(await textOf(alicePage, 'signed-in-user')).toBe('Alice Liddell @alice');
-    await expect(alicePage.getByRole('button', { name: 'Sign out' }).isVisible()).resolves.toBe(true);
+    // `waitFor` rather than `isVisible`: the latter answers at once, before the page may have rendered.
+    await alicePage.getByRole('button', { name: 'Sign out' }).waitFor({ state: 'visible' });
     // A person who is not an administrator is not shown the admin section.
     await expect(alicePage.getByRole('navigation', { name: 'Main' }).innerText()).resolves.not.toContain(
       'Admin',
@@ -117,11 +118,12 @@ describe('the web UI in a real browser', () => {
     const field = alicePage.getByTestId('new-token');
     const secret = rememberSecret(await field.inputValue());
     expect(secret).toMatch(/^glpat-[A-Za-z0-9_-]{20,}$/);
-    await expect(
-      alicePage.getByText("Make sure you save it now — you won't be able to see it again.").isVisible(),
-    ).resolves.toBe(true);
+    await alicePage
+      .getByText("Make sure you save it now — you won't be able to see it again.")
+      .waitFor({ state: 'visible' });
     await alicePage.getByRole('button', { name: 'Copy token' }).click();
-    await expect(alicePage.getByRole('button', { name: 'Copied' }).isVisible()).resolves.toBe(true);
+    // The clipboard write is asynchronous: the button says "Copied" once it has finished.
+    await alicePage.getByRole('button', { name: 'Copied' }).waitFor({ state: 'visible', timeout: 10_000 });
     createdToken = await alicePage.evaluate<string>('navigator.clipboard.readText()');
     expect(createdToken).toBe(secret);
     await screenshot(alicePage, 'access-token-created');
