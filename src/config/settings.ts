@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 
 /** Every role Tessera can serve; `all` runs each of them in one process. */
@@ -39,6 +40,11 @@ export interface Settings {
   /** How long a replica trusts a cached access-token lookup: the bound on noticing another replica's revocation. */
   tokenCacheTtlSeconds: number;
   redisUrl: string | undefined;
+  /**
+   * Addresses or CIDR ranges of the load balancers in front of the HTTP roles. Only requests from these
+   * have `X-Forwarded-For` believed, so per-address limits and audit events see the real client.
+   */
+  trustedProxies: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   rootPassword: string | undefined;
   rootToken: string | undefined;
@@ -159,6 +165,7 @@ export function loadSettings(env: Source = process.env): Settings {
     authFailureWindowSeconds: read.positiveInt('TESSERA_AUTH_FAILURE_WINDOW', 60),
     tokenCacheTtlSeconds: read.positiveInt('TESSERA_TOKEN_CACHE_TTL', 30),
     redisUrl: read.optionalUrl('TESSERA_REDIS_URL'),
+    trustedProxies: read.addressList('TESSERA_TRUSTED_PROXIES'),
     logLevel: read.oneOf(
       'TESSERA_LOG_LEVEL',
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
@@ -341,6 +348,26 @@ class Reader {
     }
     if (urls.length === 0) throw new SettingsError(name, 'must list at least one URL');
     return urls.map((url) => url.replace(/\/+$/, ''));
+  }
+
+  /** Comma-separated IP addresses or CIDR ranges; empty when unset. */
+  addressList(name: string): string[] {
+    const raw = this.optional(name);
+    if (raw === undefined) return [];
+    const entries = raw
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== '');
+    for (const entry of entries) {
+      const [address, bits, ...rest] = entry.split('/');
+      const family = isIP(address ?? '');
+      const maxBits = family === 6 ? 128 : 32;
+      const bitsValid = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
+      if (family === 0 || !bitsValid || rest.length > 0) {
+        throw new SettingsError(name, `must list IP addresses or CIDR ranges, got "${entry}"`);
+      }
+    }
+    return entries;
   }
 
   databaseUrl(name: string, fallback: string): string {

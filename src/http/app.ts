@@ -15,11 +15,14 @@ export const MAX_HEADER_BYTES = 16 * 1024;
 export function createHttpApp(options: {
   logger: Logger;
   metrics: Metrics;
-  trustProxy?: boolean;
+  /** Addresses/CIDRs of trusted load balancers (`TESSERA_TRUSTED_PROXIES`); none by default. */
+  trustedProxies?: readonly string[];
 }): FastifyInstance {
+  const trusted = options.trustedProxies ?? [];
   const app = Fastify({
     loggerInstance: options.logger,
-    trustProxy: options.trustProxy ?? false,
+    // Never `true`: a client could then pick its own address by sending X-Forwarded-For.
+    trustProxy: trusted.length > 0 ? [...trusted] : false,
     bodyLimit: 1024 * 1024,
     http: { maxHeaderSize: MAX_HEADER_BYTES },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },

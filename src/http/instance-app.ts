@@ -33,7 +33,11 @@ import { serviceAccountsRoutes } from './routes/service-accounts.routes.ts';
 
 /** The instance role's HTTP server: every route it serves, registered in one place. */
 export async function buildInstanceApp(context: InstanceContext): Promise<FastifyInstance> {
-  const app = createHttpApp({ logger: context.logger, metrics: context.metrics });
+  const app = createHttpApp({
+    logger: context.logger,
+    metrics: context.metrics,
+    trustedProxies: context.settings.trustedProxies,
+  });
   const sessions = sessionDepsFor(context);
   installAuthentication(app, {
     sessions: sessionResolver(sessions),

@@ -83,7 +83,7 @@ export async function startLicenseAuthority(
     settings.dataDir,
     settings.cloudConnector.licenseAuthorityAdminToken,
   );
-  const app = createHttpApp({ logger, metrics: deps.metrics });
+  const app = createHttpApp({ logger, metrics: deps.metrics, trustedProxies: settings.trustedProxies });
   await app.register(healthRoutes, { db: deps.db, metrics: deps.metrics });
   await app.register(licenseAuthorityRoutes, { deps });
   await app.register(licenseAuthorityAdminRoutes, { deps, adminToken });
