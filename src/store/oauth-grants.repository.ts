@@ -89,6 +89,18 @@ export async function markOAuthAuthorizationCodeUsed(db: Executor, id: number, a
   return Number(result.numUpdatedRows) > 0;
 }
 
+/**
+ * Removes authorization codes that expired before `before` (housekeeping). A replayed code is refused
+ * as unknown once it is gone, just as it would be refused as expired.
+ */
+export async function deleteExpiredOAuthAuthorizationCodes(db: Executor, before: string): Promise<number> {
+  const result = await db
+    .deleteFrom('oauth_authorization_codes')
+    .where('expires_at', '<', before)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export async function insertOAuthToken(
   db: Executor,
   token: Insertable<OAuthTokensTable>,
