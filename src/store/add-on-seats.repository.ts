@@ -1,6 +1,20 @@
+import { PostgresAdapter, sql } from 'kysely';
 import type { AddOnSeat } from './cloud-connector.tables.ts';
-import type { Executor } from './database.ts';
+import type { Executor, Trx } from './database.ts';
 import type { User } from './schema.ts';
+
+/**
+ * Serialises seat assignments of one add-on until the transaction ends, across replicas, so that two
+ * admins taking the last seat at once cannot both get it. Count the seats after calling it.
+ */
+export async function lockAddOnSeats(trx: Trx, addOn: string): Promise<void> {
+  if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+    await sql`select pg_advisory_xact_lock(hashtext(${`tessera.add_on_seats:${addOn}`}))`.execute(trx);
+    return;
+  }
+  // SQLite: a write as the transaction's first statement takes the single write lock before the count.
+  await trx.updateTable('add_on_seats').set({ add_on: addOn }).where('add_on', '=', addOn).execute();
+}
 
 /** Gives `userId` a seat of `addOn`; returns the seat, or undefined when the user already had one. */
 export async function insertAddOnSeat(

@@ -6,6 +6,7 @@ import {
   deleteAddOnSeat,
   insertAddOnSeat,
   listAddOnSeats,
+  lockAddOnSeats,
 } from '../../store/add-on-seats.repository.ts';
 import type { AddOnSeat, CloudConnectorState } from '../../store/cloud-connector.tables.ts';
 import { inTransaction } from '../../store/in-transaction.ts';
@@ -70,6 +71,7 @@ export async function assignSeat(
 ): Promise<{ seat: SeatView; created: boolean }> {
   if (!deps.catalogue.isAddOn(addOn)) throw notFound('Add-on');
   return inTransaction(deps.db, async (trx) => {
+    await lockAddOnSeats(trx, addOn);
     const user = await findUserById(trx, userId);
     if (!user) throw notFound('User');
     const state = await cloudConnectorState(trx, deps.clock);

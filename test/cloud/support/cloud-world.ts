@@ -10,6 +10,7 @@ import {
   startLicenseAuthority,
   type RunningLicenseAuthority,
 } from '../../../src/runtime/start-license-authority.ts';
+import type { Engine } from '../../../src/store/database.ts';
 import type { User } from '../../../src/store/schema.ts';
 import type { Clock } from '../../../src/util/clock.ts';
 import { createEmptyDatabaseUrl } from '../../support/databases.ts';
@@ -98,10 +99,17 @@ export async function startTestAuthority(
 
 /** A real instance wired to an authority and a gateway URL, syncing fast (short intervals for tests). */
 export async function startCloudInstance(
-  options: { authorityUrl?: string; gatewayUrl?: string; env?: Record<string, string>; name?: string } = {},
+  options: {
+    authorityUrl?: string;
+    gatewayUrl?: string;
+    env?: Record<string, string>;
+    name?: string;
+    engine?: Engine;
+  } = {},
 ): Promise<TestInstance> {
   return startTestInstance({
     name: options.name ?? 'cloud-instance',
+    engine: options.engine,
     env: {
       ...(options.authorityUrl ? { TESSERA_LICENSE_AUTHORITY_URL: options.authorityUrl } : {}),
       ...(options.gatewayUrl ? { TESSERA_AI_GATEWAY_URL: options.gatewayUrl } : {}),
