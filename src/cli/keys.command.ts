@@ -1,20 +1,17 @@
-import { userInfo } from 'node:os';
 import { Command, Option } from 'commander';
-import type { Actor } from '../audit/audit-log.ts';
-import { ROLES } from '../config/settings.ts';
 import type { KeyListing } from '../keys/key-listing.ts';
 import type { KeyManager } from '../keys/key-manager.ts';
-import { openCliContext, output, table } from './cli-context.ts';
+import { cliActor, openCliContext, output, table } from './cli-context.ts';
+
+/** Roles whose keys live in the store (the workflow service keeps its key in memory). */
+const KEY_ROLES = ['instance', 'license-authority', 'registry'] as const;
 
 interface KeysOptions {
   role: string;
   json?: boolean;
 }
 
-const roleOption = () =>
-  new Option('--role <role>', 'whose keys')
-    .choices(ROLES.filter((role) => role !== 'ai-gateway'))
-    .default('instance');
+const roleOption = () => new Option('--role <role>', 'whose keys').choices(KEY_ROLES).default('instance');
 
 /**
  * `tessera keys list|rotate`: inspect a role's signing keys, or rotate them now (after a suspected leak,
@@ -72,15 +69,4 @@ function formatListing(listing: KeyListing): string {
     'remove after': key.remove_after,
   }));
   return `${table(rows)}\n\nnext rotation: ${listing.next_rotation_at ?? '(no active key)'}`;
-}
-
-/** The audit log names the operating-system user who ran the command. */
-function cliActor(): Actor {
-  let user = 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    // No passwd entry for the uid (some containers): the audit event still says it came from the CLI.
-  }
-  return { userId: null, name: `cli:${user}`, ip: null };
 }

@@ -22,13 +22,13 @@ import {
 } from './key-lifecycle.ts';
 import { toKeyListing, type KeyListing } from './key-listing.ts';
 import { KeyScheduler } from './key-scheduler.ts';
+import { longestTokenLifetimeSeconds, retentionSeconds } from './key-retention.ts';
 import type { Transition } from './key-transitions.ts';
 import { sealKey } from './seal-key.ts';
 import { signJwt, type SignJwtOptions } from './sign-jwt.ts';
 import { SignerCache } from './signer-cache.ts';
 
-/** Extra seconds a retired key stays published beyond the longest token lifetime. */
-export const RETIREMENT_MARGIN_SECONDS = 60;
+export { RETIREMENT_MARGIN_SECONDS } from './key-retention.ts';
 
 export interface KeyManagerDeps {
   db: Db;
@@ -76,19 +76,15 @@ export class KeyManager {
     if (created.length > 0) this.deps.logger.info({ role, created }, 'signing keys created');
   }
 
-  /**
-   * How long a retired key stays published: the longest token lifetime, plus a margin for replicas
-   * that still sign with it for a moment after a rotation (their active-key cache) and for clock skew.
-   */
-  #retentionSeconds(): number {
-    return this.deps.settings.maxJwtLifetimeSeconds + RETIREMENT_MARGIN_SECONDS;
+  #retentionSeconds(role: string): number {
+    return retentionSeconds(this.deps.settings, role);
   }
 
   /** Rotates now: next → active, active → retired, a new next key; expired retired keys are removed. */
   async rotate(role: string, actor: Actor): Promise<RotationResult> {
     const supply = await this.#supply(1);
     const result = await this.#locked(role, actor, async (t) => {
-      const rotation = await rotateKeys(t, role, supply, this.#retentionSeconds());
+      const rotation = await rotateKeys(t, role, supply, this.#retentionSeconds(role));
       await removeExpiredKeys(t, role);
       return rotation;
     });
@@ -106,7 +102,7 @@ export class KeyManager {
       const rotated =
         current && !this.#due(current.activated_at)
           ? null
-          : await rotateKeys(t, role, supply, this.#retentionSeconds());
+          : await rotateKeys(t, role, supply, this.#retentionSeconds(role));
       return { rotated, removed: await removeExpiredKeys(t, role) };
     });
     if (result.rotated)
@@ -131,7 +127,7 @@ export class KeyManager {
     return signJwt(signer, claims, options, {
       now: this.deps.clock.now(),
       defaultIssuer: this.deps.settings.externalUrl,
-      maxLifetimeSeconds: this.deps.settings.maxJwtLifetimeSeconds,
+      maxLifetimeSeconds: longestTokenLifetimeSeconds(this.deps.settings, role),
     });
   }
 

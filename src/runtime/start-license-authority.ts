@@ -33,8 +33,7 @@ const KEY_SCHEDULER_INTERVAL_MS = 60_000;
 /**
  * Opens the license authority's store and keys: the database of `TESSERA_DATABASE_URL`, or `db` when
  * given (`serve all` shares the instance's database; the authority keeps to its own tables and to the
- * signing keys of role `license-authority`). Its keys must stay published as long as its instance
- * tokens live, so the retention follows the instance-token lifetime.
+ * signing keys of role `license-authority`).
  */
 export async function openLicenseAuthority(
   settings: Settings,
@@ -51,7 +50,8 @@ export async function openLicenseAuthority(
       db,
       clock,
       box: secrets.box,
-      settings: { ...settings, maxJwtLifetimeSeconds: Math.max(settings.maxJwtLifetimeSeconds, lifetime) },
+      // Retired authority keys stay published as long as instance tokens live: see key-retention.ts.
+      settings,
       logger: options.logger,
     });
     await keys.ensureKeys(LICENSE_AUTHORITY_KEY_ROLE);
