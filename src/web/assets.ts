@@ -2,10 +2,17 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { SCRIPT_PATH, STYLESHEET_PATH } from './layout.ts';
 
+/** The CI/CD settings page's live `sub` preview. */
+export const SUB_PREVIEW_SCRIPT = '/assets/sub-preview.js';
+/** The AI playground: fetches a user AI token, then calls the AI gateway from the browser. */
+export const AI_PLAYGROUND_SCRIPT = '/assets/ai-playground.js';
+
 /** The web UI's only static files, read once at start: no bundler, no build step. */
 const ASSETS = [
   { path: STYLESHEET_PATH, file: 'tessera.css', type: 'text/css; charset=utf-8' },
   { path: SCRIPT_PATH, file: 'tessera.js', type: 'text/javascript; charset=utf-8' },
+  { path: SUB_PREVIEW_SCRIPT, file: 'sub-preview.js', type: 'text/javascript; charset=utf-8' },
+  { path: AI_PLAYGROUND_SCRIPT, file: 'ai-playground.js', type: 'text/javascript; charset=utf-8' },
 ] as const;
 
 /** Serves the stylesheet and the script, cacheable for a few minutes (they hold nothing personal). */

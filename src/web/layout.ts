@@ -6,7 +6,11 @@ import type { Viewer } from './web-request.ts';
 export const STYLESHEET_PATH = '/assets/tessera.css';
 export const SCRIPT_PATH = '/assets/tessera.js';
 
-const SECTION_LABELS: Record<NavSection, string> = { user: 'User settings', admin: 'Admin' };
+const SECTION_LABELS: Record<NavSection, string> = {
+  work: 'Your work',
+  user: 'User settings',
+  admin: 'Admin',
+};
 
 export interface PageShell {
   title: string;
@@ -17,6 +21,8 @@ export interface PageShell {
   path?: string;
   /** The flow page that explains what this page manages. */
   docs?: { label: string; href: string };
+  /** Same-origin scripts of this page alone (progressive enhancement), after the shared one. */
+  scripts?: readonly string[];
   main: HtmlValue;
 }
 
@@ -33,6 +39,7 @@ export function renderPage(shell: PageShell): SafeHtml {
         <title>${shell.title} · Tessera</title>
         <link rel="stylesheet" href="${STYLESHEET_PATH}" />
         <script src="${SCRIPT_PATH}" defer></script>
+        ${(shell.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
       </head>
       <body>
         <header class="top">

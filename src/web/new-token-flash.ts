@@ -19,6 +19,10 @@ export interface NewTokenNotice {
   tokenId: number;
   tokenName: string;
   plaintext: string;
+  /** A deploy token's username: what the secret is used with. */
+  username?: string;
+  /** After a deploy token's rotation: until when the old secret still works (null: it stopped at once). */
+  previousValidUntil?: string | null;
 }
 
 const COOKIE = '_tessera_new_token';
@@ -35,6 +39,7 @@ const boundTo = (viewer: Viewer) => `web-new-token:${viewer.sessionId}`;
 
 export class NewTokenFlash {
   readonly #cookie: CookieSerializeOptions;
+  readonly #name: string;
 
   constructor(
     private readonly box: SecretBox,
@@ -42,7 +47,10 @@ export class NewTokenFlash {
     settings: Settings,
     /** The page that shows the secret: the cookie is sent to it and nowhere else. */
     path: string,
+    /** A page of its own kind of secret uses a cookie of its own name, so no two pages read each other's. */
+    name: string = COOKIE,
   ) {
+    this.#name = name;
     this.#cookie = {
       path,
       httpOnly: true,
@@ -58,7 +66,7 @@ export class NewTokenFlash {
       userId: viewer.user.id,
       until: this.clock.now().getTime() + LIFETIME_SECONDS * 1000,
     };
-    void reply.setCookie(COOKIE, this.box.seal(JSON.stringify(sealed), boundTo(viewer)), {
+    void reply.setCookie(this.#name, this.box.seal(JSON.stringify(sealed), boundTo(viewer)), {
       ...this.#cookie,
       maxAge: LIFETIME_SECONDS,
     });
@@ -66,9 +74,9 @@ export class NewTokenFlash {
 
   /** The notice, if one came with the request for this viewer; it is cleared either way. */
   take(request: FastifyRequest, reply: FastifyReply, viewer: Viewer): NewTokenNotice | null {
-    const value = request.cookies[COOKIE];
+    const value = request.cookies[this.#name];
     if (value === undefined) return null;
-    void reply.clearCookie(COOKIE, this.#cookie);
+    void reply.clearCookie(this.#name, this.#cookie);
     let sealed: Sealed;
     try {
       sealed = JSON.parse(this.box.open(value, boundTo(viewer))) as Sealed;
@@ -82,6 +90,8 @@ export class NewTokenFlash {
       tokenId: sealed.tokenId,
       tokenName: sealed.tokenName,
       plaintext: sealed.plaintext,
+      ...(sealed.username !== undefined ? { username: sealed.username } : {}),
+      ...(sealed.previousValidUntil !== undefined ? { previousValidUntil: sealed.previousValidUntil } : {}),
     };
   }
 }

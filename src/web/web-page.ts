@@ -2,11 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { InstanceContext } from '../runtime/instance-context.ts';
 
 /**
- * Where a page sits in the navigation. `user` pages are for every signed-in person, `admin` pages only
- * for administrators. Project pages (deploy tokens, CI/CD settings, pipelines) will add a `project`
- * section whose links need the project in view.
+ * Where a page sits in the navigation. `work` and `user` pages are for every signed-in person, `admin`
+ * pages only for administrators. Project pages (deploy tokens, CI/CD settings, pipelines) have no entry
+ * of their own: they are reached from Projects and show the project's tabs.
  */
-export type NavSection = 'user' | 'admin';
+export type NavSection = 'work' | 'user' | 'admin';
 
 export interface NavEntry {
   section: NavSection;

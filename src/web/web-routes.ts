@@ -2,10 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import type { InstanceContext } from '../runtime/instance-context.ts';
 import { assetRoutes } from './assets.ts';
 import { adminUsersPage } from './pages/admin-users.page.ts';
+import { aiPlaygroundPage } from './pages/ai-playground.page.ts';
 import { auditLogPage } from './pages/audit-log.page.ts';
+import { ciCdSettingsPage } from './pages/ci-cd-settings.page.ts';
+import { cloudConnectorPage } from './pages/cloud-connector.page.ts';
+import { deployTokensPage } from './pages/deploy-tokens.page.ts';
 import { helpPage } from './pages/help.page.ts';
 import { homePage } from './pages/home.page.ts';
 import { personalAccessTokensPage } from './pages/personal-access-tokens.page.ts';
+import { pipelinesPage } from './pages/pipelines.page.ts';
+import { projectsPage } from './pages/projects.page.ts';
 import { signInPage } from './pages/sign-in.page.ts';
 import { signingKeysPage } from './pages/signing-keys.page.ts';
 import { tokenInspectorPage } from './pages/token-inspector.page.ts';
@@ -21,10 +27,17 @@ export const WEB_PAGES: readonly WebPage[] = [
   signInPage,
   homePage,
   personalAccessTokensPage,
+  projectsPage,
+  aiPlaygroundPage,
   adminUsersPage,
   signingKeysPage,
+  cloudConnectorPage,
   auditLogPage,
   tokenInspectorPage,
+  // Project pages (reached from Projects): deploy tokens, CI/CD settings, pipelines and jobs.
+  deployTokensPage,
+  ciCdSettingsPage,
+  pipelinesPage,
   helpPage,
 ];
 

@@ -5,16 +5,27 @@ import type { FastifyInstance } from 'fastify';
  * cannot run. `form-action 'self'` keeps a form from being pointed at another site; `frame-ancestors
  * 'none'` keeps the pages out of other sites' frames (clickjacking on "Revoke").
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "connect-src 'self'",
-  "form-action 'self'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
+
+/**
+ * The policy, with `connectOrigins` added to `connect-src` for the one page that calls another
+ * service from the browser (the AI playground calls the AI gateway). Everything else stays as strict.
+ *
+ * @example
+ * contentSecurityPolicy(['http://127.0.0.1:8082']) // "… connect-src 'self' http://127.0.0.1:8082; …"
+ */
+export function contentSecurityPolicy(connectOrigins: readonly string[] = []): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    ["connect-src 'self'", ...connectOrigins].join(' '),
+    "form-action 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
 /**
  * Headers of every web UI response. Pages are never cached: they are per person, and one of them
@@ -22,8 +33,11 @@ export const CONTENT_SECURITY_POLICY = [
  */
 export function installWebSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (_request, reply, payload) => {
+    // A page that set its own policy (built by contentSecurityPolicy) keeps it.
+    if (!reply.hasHeader('content-security-policy')) {
+      void reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+    }
     void reply
-      .header('content-security-policy', CONTENT_SECURITY_POLICY)
       .header('x-content-type-options', 'nosniff')
       .header('x-frame-options', 'DENY')
       .header('referrer-policy', 'same-origin');

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { rememberSecret } from '../support/secrets.ts';
 
@@ -33,18 +33,31 @@ export async function signInWithForm(page: Page, baseUrl: string, login: string,
   }
 }
 
+/** The size of the tour's desktop pictures; one picture is taken 375 px wide as well. */
+export const DESKTOP = { width: 1280, height: 800 } as const;
+
+/** A browser context (cookies of its own) with the tour's desktop viewport. */
+export async function desktopContext(browser: Browser): Promise<BrowserContext> {
+  return browser.newContext({ viewport: DESKTOP });
+}
+
 /**
- * Where the run's screenshots of each page go (the tour of the UI); `TESSERA_SCREENSHOT_DIR` moves
- * them, e.g. into the docs when refreshing the README's pictures.
+ * Where the run's screenshots of each page go: `docs/tour/`, the tour the README links to, refreshed
+ * by every run under the same names. `TESSERA_SCREENSHOT_DIR` moves them elsewhere.
  */
 export function screenshotDir(): string {
-  const dir = process.env.TESSERA_SCREENSHOT_DIR ?? join(process.cwd(), '.tessera', 'screenshots');
+  const dir = process.env.TESSERA_SCREENSHOT_DIR ?? join(process.cwd(), 'docs', 'tour');
   mkdirSync(dir, { recursive: true });
   return dir;
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(screenshotDir(), `${name}.png`), fullPage: true });
+/**
+ * A picture of what the viewport shows (1280×800 on desktop: small enough to commit), scrolled so
+ * that `focus`, when given, is in view: on a long page, the part the picture is about.
+ */
+export async function screenshot(page: Page, name: string, focus?: Locator): Promise<void> {
+  if (focus) await focus.evaluate((element) => element.scrollIntoView({ block: 'start' }));
+  await page.screenshot({ path: join(screenshotDir(), `${name}.png`), animations: 'disabled' });
 }
 
 /** Collects Content-Security-Policy violations a page reports on its console. */

@@ -7,6 +7,7 @@ import { createUserWithPassword } from '../identity/identity-fixtures.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 import { rememberSecret, testLogDir } from '../support/secrets.ts';
 import {
+  desktopContext,
   expectHtml,
   launchChromium,
   screenshot,
@@ -57,10 +58,10 @@ describe('the web UI in a real browser', () => {
     root = await createUserWithPassword(db, { username: 'root', name: 'Administrator', is_admin: 1 });
     alice = await createUserWithPassword(db, { username: 'alice', name: 'Alice Liddell' });
     browser = await launchChromium();
-    asAlice = await browser.newContext();
+    asAlice = await desktopContext(browser);
     await asAlice.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: instance.url });
     alicePage = await asAlice.newPage();
-    asRoot = await browser.newContext();
+    asRoot = await desktopContext(browser);
     rootPage = await asRoot.newPage();
     violations = [watchCspViolations(alicePage), watchCspViolations(rootPage)];
   });
@@ -71,6 +72,8 @@ describe('the web UI in a real browser', () => {
   });
 
   it('a wrong password sends the browser back to the sign-in page with a clear message', async () => {
+    await alicePage.goto(`${instance.url}/users/sign_in`);
+    await screenshot(alicePage, 'sign-in');
     await signInWithForm(alicePage, instance.url, 'alice', 'not-her-password');
     expect(new URL(alicePage.url()).pathname).toBe('/users/sign_in');
     await expect(alicePage.getByRole('alert').innerText()).resolves.toBe('Invalid login or password.');
@@ -97,6 +100,7 @@ describe('the web UI in a real browser', () => {
     await expect(alicePage.getByRole('navigation', { name: 'Main' }).innerText()).resolves.not.toContain(
       'Admin',
     );
+    await screenshot(alicePage, 'home');
   });
 
   it('a token created through the form is shown once, copies exactly, and works on the API', async () => {
@@ -225,6 +229,8 @@ describe('the web UI in a real browser', () => {
 
   it('an administrator rotates the signing keys and sees the new active kid, also in the JWKS', async () => {
     await signInWithForm(rootPage, instance.url, 'root', root.password);
+    await rootPage.goto(`${instance.url}/admin/users`);
+    await screenshot(rootPage, 'admin-users');
     await rootPage.goto(`${instance.url}/admin/signing_keys`);
     const before = await textOf(rootPage, 'active-kid');
     const next = await rootPage.locator('tr[data-state="next"] code').innerText();
@@ -402,7 +408,8 @@ describe('the web UI in a real browser', () => {
   });
 
   it('after too many failures the sign-in page says sign-in is paused and when to retry', async () => {
-    const page = await browser.newPage();
+    const context = await desktopContext(browser);
+    const page = await context.newPage();
     let message = '';
     for (let attempt = 1; attempt <= LIMIT + 1 && !message.startsWith('Too many'); attempt += 1) {
       await signInWithForm(page, instance.url, 'root', `wrong-${attempt}`);
@@ -415,6 +422,6 @@ describe('the web UI in a real browser', () => {
     await signInWithForm(page, instance.url, 'root', root.password);
     expect(new URL(page.url()).searchParams.get('error')).toBe('rate_limited');
     await screenshot(page, 'sign-in-rate-limited');
-    await page.close();
+    await context.close();
   });
 });

@@ -1,0 +1,243 @@
+import type { FastifyReply } from 'fastify';
+import {
+  allowlistedGroups,
+  allowlistedProjects,
+  allowlistGroup,
+  allowlistProject,
+  jobTokenAuthorizationLog,
+  removeFromAllowlist,
+} from '../../ci/job-token-scope.service.ts';
+import { presentCiSettings, updateProjectCiSettings } from '../../ci/project-ci-settings.service.ts';
+import { TesseraError } from '../../errors/tessera-error.ts';
+import { SUB_PREVIEW_SCRIPT } from '../assets.ts';
+import { canManageProject } from '../../identity/permissions.ts';
+import { ciSettingsOf } from '../../store/ci-settings.repository.ts';
+import { findGroupByRef } from '../../store/namespaces.repository.ts';
+import { findProjectByRef } from '../../store/projects.repository.ts';
+import { instanceAutoDevOps } from '../../tokens/deploy/auto-devops.service.ts';
+import { deployTokenDeps } from '../../tokens/deploy/deploy-token-deps.ts';
+import {
+  projectDeploySettingsView,
+  updateProjectDeploySettings,
+} from '../../tokens/deploy/project-deploy-settings.service.ts';
+import { html } from '../html.ts';
+import { notice } from '../layout.ts';
+import { sendHtml } from '../send-html.ts';
+import type { WebDeps, WebPage } from '../web-page.ts';
+import { formFields, listField, queryText, textField, webActor, type FormFields } from '../web-request.ts';
+import { allowlistSection, autoDevOpsSection } from './ci-cd-settings.view.ts';
+import { subClaimSection } from './id-token-sub.view.ts';
+import {
+  backTo,
+  projectPagePath,
+  projectRoute,
+  renderProjectPage,
+  requireProjectView,
+  type ProjectView,
+} from './project-page.ts';
+import { previewSubClaim, type SampleJob } from './sample-id-token.ts';
+
+const SUFFIX = 'settings/ci_cd';
+const SOURCES = new Set(['push', 'web', 'api', 'trigger', 'schedule', 'merge_request_event']);
+/** What a redirect's `done` names; fixed words, so nothing from the request is echoed. */
+const DONE: Record<string, string> = {
+  auto_devops: 'Auto DevOps saved.',
+  allowlist_added: 'Added to the job token allowlist.',
+  allowlist_removed: 'Removed from the job token allowlist: its jobs are refused from their next request on.',
+  sub: 'ID token sub components saved: jobs that start from now on get the new sub.',
+};
+
+interface PageState {
+  done?: string;
+  problem?: string;
+  components?: readonly string[];
+  sample?: SampleJob;
+}
+
+/**
+ * Project → Settings → CI/CD: Auto DevOps (and with it `gitlab-deploy-token`), the job-token
+ * allowlist with its authentication log, and the ID token `sub` with a preview built by the same
+ * claim functions real jobs use. Every change goes through the services the REST API calls.
+ */
+export const ciCdSettingsPage: WebPage = {
+  routes(app, deps) {
+    const { context } = deps;
+    const tokens = deployTokenDeps(context);
+    const scope = { db: context.db, clock: context.clock };
+    const here = (view: ProjectView) => projectPagePath(view.project, SUFFIX);
+    const acting = (view: ProjectView, ip: string) => ({ user: view.viewer.user, ip });
+    const refused = async (reply: FastifyReply, view: ProjectView, error: unknown, state: PageState = {}) => {
+      if (!(error instanceof TesseraError) || !['bad_request', 'not_found'].includes(error.code)) throw error;
+      return sendHtml(reply, await page(deps, view, { ...state, problem: problemText(error) }), 400);
+    };
+
+    projectRoute(app, 'GET', SUFFIX, async (request, reply) => {
+      const view = await requireProjectView(request, context, canManageProject);
+      const done = queryText(request, 'done');
+      return sendHtml(reply, await page(deps, view, Object.hasOwn(DONE, done) ? { done: DONE[done]! } : {}));
+    });
+
+    projectRoute(app, 'POST', `${SUFFIX}/auto_devops`, async (request, reply) => {
+      const view = await requireProjectView(request, context, canManageProject);
+      const choice = textField(formFields(request), 'auto_devops');
+      const enabled = choice === 'on' ? true : choice === 'off' ? false : null;
+      const actor = webActor(request, view.viewer);
+      await updateProjectDeploySettings(tokens, actor, view.viewer.user, String(view.project.id), {
+        autoDevOpsEnabled: enabled,
+      });
+      return backTo(reply, here(view), { done: 'auto_devops' });
+    });
+
+    projectRoute(app, 'POST', `${SUFFIX}/job_token_allowlist`, async (request, reply) => {
+      const view = await requireProjectView(request, context, canManageProject);
+      const fields = formFields(request);
+      const path = textField(fields, 'path').replace(/^\/+|\/+$/g, '');
+      const who = acting(view, request.ip);
+      try {
+        if (textField(fields, 'type') === 'group') {
+          const group = path ? await findGroupByRef(context.db, path) : undefined;
+          if (!group) throw new TesseraError('not_found', 'No group has that path (or you may not see it).');
+          await allowlistGroup(scope, who, String(view.project.id), group.id);
+        } else {
+          const project = path ? await findProjectByRef(context.db, path) : undefined;
+          if (!project)
+            throw new TesseraError('not_found', 'No project has that path (or you may not see it).');
+          await allowlistProject(scope, who, String(view.project.id), project.id);
+        }
+      } catch (error) {
+        return refused(reply, view, error);
+      }
+      return backTo(reply, here(view), { done: 'allowlist_added' });
+    });
+
+    projectRoute(app, 'POST', `${SUFFIX}/job_token_allowlist/remove`, async (request, reply) => {
+      const view = await requireProjectView(request, context, canManageProject);
+      const fields = formFields(request);
+      const type = textField(fields, 'type') === 'group' ? 'group' : 'project';
+      const id = Number(textField(fields, 'id'));
+      try {
+        await removeFromAllowlist(scope, acting(view, request.ip), String(view.project.id), { type, id });
+      } catch (error) {
+        return refused(reply, view, error);
+      }
+      return backTo(reply, here(view), { done: 'allowlist_removed' });
+    });
+
+    projectRoute(app, 'POST', `${SUFFIX}/id_token_sub`, async (request, reply) => {
+      const view = await requireProjectView(request, context, canManageProject);
+      const fields = formFields(request);
+      const components = chosenComponents(listField(fields, 'components'));
+      try {
+        await updateProjectCiSettings(context, acting(view, request.ip), String(view.project.id), {
+          ci_id_token_sub_claim_components: components,
+        });
+      } catch (error) {
+        return refused(reply, view, error, { components, sample: sampleJob(fields, view) });
+      }
+      return backTo(reply, `${here(view)}#id-token-sub`, { done: 'sub' });
+    });
+
+    projectRoute(app, 'POST', `${SUFFIX}/id_token_sub/preview`, async (request, reply) => {
+      const view = await requireProjectView(request, context, canManageProject);
+      const fields = formFields(request);
+      const components = chosenComponents(listField(fields, 'components'));
+      return sendHtml(reply, await page(deps, view, { components, sample: sampleJob(fields, view) }));
+    });
+
+    // The live preview's data: read-only, so a plain GET (no CSRF token in play).
+    projectRoute(app, 'GET', `${SUFFIX}/id_token_sub/preview.json`, async (request, reply) => {
+      const view = await requireProjectView(request, context, canManageProject);
+      const query = (request.query ?? {}) as FormFields;
+      const preview = await previewSubClaim(context.db, {
+        project: view.project,
+        user: view.viewer.user,
+        externalUrl: context.settings.externalUrl,
+        now: context.clock.now(),
+        components: chosenComponents(listField(query, 'components')),
+        sample: sampleJob(query, view),
+      });
+      if (!preview.ok) return reply.status(400).send({ message: preview.problem });
+      return reply.send({ sub: preview.sub, claims: preview.claims });
+    });
+  },
+};
+
+/** The slots a person filled in, in order (empty slots dropped). */
+function chosenComponents(values: readonly string[]): string[] {
+  return values.filter((value) => value !== '').slice(0, 20);
+}
+
+function sampleJob(fields: FormFields, view: ProjectView): SampleJob {
+  const source = textField(fields, 'source');
+  return {
+    ref: textField(fields, 'ref').slice(0, 255) || view.project.default_branch,
+    refType: textField(fields, 'ref_type') === 'tag' ? 'tag' : 'branch',
+    source: SOURCES.has(source) ? source : 'push',
+    environment: textField(fields, 'environment').slice(0, 255),
+  };
+}
+
+function problemText(error: TesseraError): string {
+  const field = error.details.field;
+  if (field === 'ci_id_token_sub_claim_components')
+    return `The sub components ${error.message.slice(field.length + 1)}.`;
+  if (field?.startsWith('target_'))
+    return `That ${field.slice(7, -3)} ${error.message.slice(field.length + 1)}.`;
+  return error.message;
+}
+
+async function page(deps: WebDeps, view: ProjectView, state: PageState) {
+  const { context } = deps;
+  const { db } = context;
+  const ref = String(view.project.id);
+  const who = { user: view.viewer.user, ip: '' };
+  const scope = { db, clock: context.clock };
+  const [deploySettings, instanceDefault, ci, projects, groups, log] = await Promise.all([
+    projectDeploySettingsView(db, view.project),
+    instanceAutoDevOps(db),
+    ciSettingsOf(db, view.project.id),
+    allowlistedProjects(scope, who, ref),
+    allowlistedGroups(scope, who, ref),
+    jobTokenAuthorizationLog(scope, who, ref),
+  ]);
+  const saved = presentCiSettings(ci).ci_id_token_sub_claim_components;
+  const components = state.components ?? saved;
+  const sample = state.sample ?? {
+    ref: view.project.default_branch,
+    refType: 'branch',
+    source: 'push',
+    environment: '',
+  };
+  const preview = await previewSubClaim(db, {
+    project: view.project,
+    user: view.viewer.user,
+    externalUrl: context.settings.externalUrl,
+    now: context.clock.now(),
+    components,
+    sample,
+  });
+  const base = projectPagePath(view.project, SUFFIX);
+  const main = html`${state.done ? notice('success', state.done) : ''}
+  ${state.problem ? notice('error', state.problem) : ''}
+  ${autoDevOpsSection(
+    base,
+    view.viewer.csrfToken,
+    deploySettings,
+    instanceDefault,
+    projectPagePath(view.project, 'settings/repository'),
+  )}
+  ${allowlistSection(base, view.viewer.csrfToken, {
+    inboundEnabled: ci.job_token_inbound_enabled === 1,
+    projects,
+    groups,
+    log,
+  })}
+  ${subClaimSection(base, view.viewer.csrfToken, { components, saved, sample, preview })}`;
+  return renderProjectPage(deps, view, {
+    tab: 'ci_cd',
+    title: 'CI/CD settings',
+    docs: { label: 'CI federation: ID tokens a cloud can trust', href: '/help/flows/ci-federation' },
+    main,
+    scripts: [SUB_PREVIEW_SCRIPT],
+  });
+}
