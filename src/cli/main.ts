@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { SettingsError } from '../config/settings.ts';
 import { TesseraError } from '../errors/tessera-error.ts';
 import { cloudCommand } from './cloud.command.ts';
+import { executorCommand } from './executor.command.ts';
 import { keysCommand } from './keys.command.ts';
 import { licensesCommand } from './licenses.command.ts';
 import { migrateCommand } from './migrate.command.ts';
@@ -28,7 +29,8 @@ const program = new Command('tessera')
   .addCommand(licensesCommand())
   .addCommand(seatsCommand())
   .addCommand(oauthCommand())
-  .addCommand(runnerCommand());
+  .addCommand(runnerCommand())
+  .addCommand(executorCommand());
 
 try {
   await program.parseAsync(process.argv);

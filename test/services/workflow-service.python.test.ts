@@ -76,6 +76,8 @@ describe('a Python gRPC client (python3-grpcio, stubs from our .proto)', () => {
       'run_command',
       'run_command',
       'run_command',
+      'commit_change',
+      'add_comment',
       'finished',
     ]);
     expect(result.actions[1]!.request_id).toBe('py-1:step-0');

@@ -76,13 +76,67 @@ describe('the workflow service over gRPC', () => {
       'Find where "login_controller" appears',
       'Run the test suite to reproduce',
       'Review the working tree',
+      'Commit DUO_WORKFLOW_NOTES.md on duo-workflow/wf-1',
+      'Comment on the workflow',
     ]);
     expect(rest[0]).toMatchObject({ requestId: 'wf-1:step-0', readFile: { step: 0, path: 'README.md' } });
     expect(rest[2]).toMatchObject({
       runCommand: { command: 'git', arguments: ['grep', '-n', '--', 'login_controller'] },
     });
-    expect(rest.at(-1)).toMatchObject({ finished: { summary: 'Completed 5 steps.' } });
-    expect(answered).toHaveLength(5);
+    expect(rest[5]).toMatchObject({
+      requestId: 'wf-1:step-5',
+      commitChange: {
+        step: 5,
+        branch: 'duo-workflow/wf-1',
+        path: 'DUO_WORKFLOW_NOTES.md',
+        message: 'Duo workflow wf-1: fix the failing login_controller test',
+      },
+    });
+    expect(rest[5]!.commitChange!.content).toContain('Key term: login_controller');
+    expect(rest[6]!.addComment!.body).toContain(
+      'committed DUO_WORKFLOW_NOTES.md on branch duo-workflow/wf-1',
+    );
+    expect(rest.at(-1)).toMatchObject({ finished: { summary: 'Completed 7 steps.' } });
+    expect(answered).toHaveLength(7);
+  });
+
+  it('plans a chat as read-only steps and a comment, and refuses an unknown definition', async () => {
+    const chat = { workflowId: 'wf-chat', goal: 'how is authentication tested?', workflowDefinition: 'chat' };
+    const actions = await client.executeWorkflow(await userToken(), context, chat, { answer: () => 'ok' });
+    expect(actions.map((action) => action.action)).toEqual([
+      'plan',
+      'readFile',
+      'runCommand',
+      'addComment',
+      'finished',
+    ]);
+    expect(actions[3]!.addComment!.body).toContain('"authentication"');
+    const unknown = { ...chat, workflowDefinition: 'delete_everything' };
+    await expect(client.executeWorkflow(await userToken(), context, unknown)).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: 'unknown workflow definition "delete_everything"',
+    });
+  });
+
+  it('binds a token generated for a workflow to that workflow and definition', async () => {
+    const instance = await instanceToken(['duo_agent_platform']);
+    const response = await client.generateToken(instance, context, 'chat', 'wf-bound');
+    const bound = rememberSecret(response.token);
+    expect(decodeJwt(bound)).toMatchObject({ workflow_id: 'wf-bound', workflow_definition: 'chat' });
+    const chat = { workflowId: 'wf-bound', goal: 'what does this do', workflowDefinition: 'chat' };
+    expect((await client.executeWorkflow(bound, context, chat)).at(-1)!.finished).toBeDefined();
+    // The start request may leave the id out: the token names it.
+    const actions = await client.executeWorkflow(bound, context, { ...chat, workflowId: '' });
+    expect(actions[0]!.requestId).toBe('wf-bound:plan');
+    await expect(
+      client.executeWorkflow(bound, context, { ...chat, workflowId: 'wf-other' }),
+    ).rejects.toMatchObject({
+      code: grpc.status.PERMISSION_DENIED,
+      details: 'the token is for another workflow',
+    });
+    await expect(
+      client.executeWorkflow(bound, context, { ...chat, workflowDefinition: 'software_development' }),
+    ).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
   });
 
   it('ExecuteWorkflow refuses an instance token, and no token, with UNAUTHENTICATED', async () => {

@@ -1,7 +1,10 @@
 import { status, type ServerDuplexStream } from '@grpc/grpc-js';
 import { cloudConnectorClaims } from '@tessera/sdk/grpc';
+import { callerInstance } from './revoke-workflow-tokens.handler.ts';
+import { startOfRun, type RunStart } from './start-of-run.ts';
 import { planId, planWorkflow, type PlannedStep } from './workflow-plan.ts';
 import type { Action, ClientEvent } from './workflow-protos.ts';
+import type { WorkflowRevocations } from './workflow-revocations.ts';
 
 /** What the service logs about a run: ids, never tokens or the goal's text. */
 export interface WorkflowLogger {
@@ -12,24 +15,47 @@ export interface WorkflowLogger {
  * `ExecuteWorkflow`: the first client event must start the workflow with a goal; the service answers
  * with the plan, then sends one action per step and waits for the client's `ActionResponse` (matched
  * by `request_id`) before the next, and ends the stream with `finished`.
+ *
+ * A token bound to a workflow (`workflow_id` claim) runs only that workflow, is refused once the
+ * workflow's tokens are revoked, and its stream is cut (UNAUTHENTICATED) when that happens mid-run.
  */
-export function executeWorkflowHandler(options: { logger: WorkflowLogger }) {
+export function executeWorkflowHandler(options: {
+  logger: WorkflowLogger;
+  revocations: WorkflowRevocations;
+}) {
   return (call: ServerDuplexStream<ClientEvent, Action>): void => {
-    const user = cloudConnectorClaims(call).sub;
+    const claims = cloudConnectorClaims(call);
+    const user = claims.sub;
+    const instance = callerInstance(claims);
+    const boundWorkflow = typeof claims.workflow_id === 'string' ? claims.workflow_id : undefined;
     let steps: PlannedStep[] | undefined;
     let workflowId = '';
     let next = 0;
     let pendingRequestId: string | undefined;
     let done = false;
+    let untrack = () => undefined as void;
 
-    const fail = (details: string) => {
+    const end = (code: status, details: string) => {
+      if (done) return;
       done = true;
-      call.emit('error', { code: status.INVALID_ARGUMENT, details });
+      untrack();
+      call.emit('error', { code, details });
     };
+    if (boundWorkflow !== undefined) {
+      if (options.revocations.isRevoked(instance, boundWorkflow, claims.jti)) {
+        return end(status.UNAUTHENTICATED, 'token revoked');
+      }
+      untrack = options.revocations.track(instance, boundWorkflow, () => {
+        options.logger.info({ workflowId: boundWorkflow, user }, 'workflow stream cut: tokens revoked');
+        end(status.UNAUTHENTICATED, 'token revoked');
+      });
+    }
+
     const sendNextStep = () => {
       const step = steps![next];
       if (step === undefined) {
         done = true;
+        untrack();
         call.write({
           requestId: `${workflowId}:finished`,
           finished: { summary: `Completed ${steps!.length} steps.` },
@@ -40,25 +66,20 @@ export function executeWorkflowHandler(options: { logger: WorkflowLogger }) {
       }
       next += 1;
       pendingRequestId = `${workflowId}:step-${step.index}`;
-      const { action } = step;
-      call.write(
-        action.kind === 'read_file'
-          ? { requestId: pendingRequestId, readFile: { step: step.index, path: action.path } }
-          : {
-              requestId: pendingRequestId,
-              runCommand: { step: step.index, command: action.command, arguments: action.arguments },
-            },
-      );
+      call.write(actionOf(step, pendingRequestId));
     };
 
     call.on('data', (event: ClientEvent) => {
       if (done) return;
       if (steps === undefined) {
-        const goal = event.startRequest?.goal?.trim();
-        if (!goal) return fail('the first event must be a start_request with a goal');
-        steps = planWorkflow(goal);
-        workflowId = event.startRequest!.workflowId || planId(goal);
-        options.logger.info({ workflowId, user, plan: planId(goal) }, 'workflow started');
+        const start: RunStart | { refused: status; details: string } = startOfRun(event, claims);
+        if ('refused' in start) return end(start.refused, start.details);
+        workflowId = start.workflowId;
+        steps = planWorkflow(start.goal, start.definition, workflowId);
+        options.logger.info(
+          { workflowId, user, definition: start.definition, plan: planId(start.goal) },
+          'workflow started',
+        );
         call.write({
           requestId: `${workflowId}:plan`,
           plan: { steps: steps.map(({ index, title }) => ({ index, title })) },
@@ -66,14 +87,46 @@ export function executeWorkflowHandler(options: { logger: WorkflowLogger }) {
         return sendNextStep();
       }
       if (event.actionResponse === undefined || event.actionResponse.requestId !== pendingRequestId) {
-        return fail(`expected an action_response to ${pendingRequestId ?? 'nothing'}`);
+        return end(
+          status.INVALID_ARGUMENT,
+          `expected an action_response to ${pendingRequestId ?? 'nothing'}`,
+        );
       }
       pendingRequestId = undefined;
       sendNextStep();
     });
     // A client that hangs up early ends the run; there is nothing to roll back.
     call.on('end', () => {
+      untrack();
       if (call.writable) call.end();
     });
+    call.on('cancelled', () => {
+      done = true;
+      untrack();
+    });
   };
+}
+
+/** The wire message for one planned step. */
+function actionOf(step: PlannedStep, requestId: string): Action {
+  const { action, index } = step;
+  switch (action.kind) {
+    case 'read_file':
+      return { requestId, readFile: { step: index, path: action.path } };
+    case 'run_command':
+      return { requestId, runCommand: { step: index, command: action.command, arguments: action.arguments } };
+    case 'commit_change':
+      return {
+        requestId,
+        commitChange: {
+          step: index,
+          branch: action.branch,
+          path: action.path,
+          content: action.content,
+          message: action.message,
+        },
+      };
+    case 'add_comment':
+      return { requestId, addComment: { step: index, body: action.body } };
+  }
 }

@@ -1,20 +1,25 @@
 import { status, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { issueUserToken, SdkError, type TokenAuthority } from '@tessera/sdk';
 import { cloudConnectorClaims } from '@tessera/sdk/grpc';
+import { callerInstance } from './revoke-workflow-tokens.handler.ts';
+import { MAX_WORKFLOW_ID_LENGTH, type WorkflowRevocations } from './workflow-revocations.ts';
 import type { GenerateTokenRequest, GenerateTokenResponse } from './workflow-protos.ts';
 
 /** The service's user tokens live one hour. */
-const USER_TOKEN_LIFETIME_SECONDS = 3600;
+export const USER_TOKEN_LIFETIME_SECONDS = 3600;
 
 /**
  * `GenerateToken`: the interceptor has verified an instance token with `duo_agent_platform` or
  * `duo_workflow_generate_token`; this mints the user-level token for the user named in
  * `x-gitlab-global-user-id` — scopes = the caller's ∩ the service's unit primitives, the caller's
- * instance (`sub`) and realm carried along, signed by the service's own TokenAuthority.
+ * instance (`sub`) and realm carried along, signed by the service's own TokenAuthority. A
+ * `workflow_id` in the request binds the token to that workflow (claim `workflow_id`), so that
+ * `RevokeWorkflowTokens` can end it.
  */
 export function generateTokenHandler(options: {
   authority: TokenAuthority;
   unitPrimitives: readonly string[];
+  revocations: WorkflowRevocations;
 }) {
   return (
     call: ServerUnaryCall<GenerateTokenRequest, GenerateTokenResponse>,
@@ -25,15 +30,28 @@ export function generateTokenHandler(options: {
       callback({ code: status.INVALID_ARGUMENT, details: 'x-gitlab-global-user-id metadata is required' });
       return;
     }
-    const workflowDefinition = call.request.workflowDefinition;
+    const { workflowDefinition, workflowId } = call.request;
+    if (workflowId.length > MAX_WORKFLOW_ID_LENGTH) {
+      callback({ code: status.INVALID_ARGUMENT, details: 'workflow_id is too long' });
+      return;
+    }
+    const caller = cloudConnectorClaims(call);
+    const instance = callerInstance(caller);
+    const generation = workflowId ? options.revocations.generationOf(instance, workflowId) : 0;
     issueUserToken(options.authority, {
-      caller: cloudConnectorClaims(call),
+      caller,
       userId,
       grantableScopes: options.unitPrimitives,
       expiresInSeconds: USER_TOKEN_LIFETIME_SECONDS,
-      extraClaims: workflowDefinition ? { workflow_definition: workflowDefinition } : undefined,
+      extraClaims: {
+        ...(workflowDefinition ? { workflow_definition: workflowDefinition } : {}),
+        ...(workflowId ? { workflow_id: workflowId } : {}),
+      },
     }).then(
-      ({ token, expiresAt }) => callback(null, { token, expiresAt }),
+      ({ token, expiresAt, claims }) => {
+        if (workflowId) options.revocations.noteGenerated(instance, workflowId, claims.jti!, generation);
+        callback(null, { token, expiresAt });
+      },
       (error: unknown) => {
         const refused = error instanceof SdkError && error.code === 'insufficient_scope';
         callback({

@@ -2,7 +2,9 @@ import * as grpc from '@grpc/grpc-js';
 import { createVerifier, TokenAuthority, type IssuerConfig, type VerifierOptions } from '@tessera/sdk';
 import { createGrpcAuthInterceptor } from '@tessera/sdk/grpc';
 import { executeWorkflowHandler, type WorkflowLogger } from './execute-workflow.handler.ts';
-import { generateTokenHandler } from './generate-token.handler.ts';
+import { generateTokenHandler, USER_TOKEN_LIFETIME_SECONDS } from './generate-token.handler.ts';
+import { revokeWorkflowTokensHandler } from './revoke-workflow-tokens.handler.ts';
+import { WorkflowRevocations } from './workflow-revocations.ts';
 import { HEALTH_CHECK_PATH, WORKFLOW_SERVICE_PATH, workflowProtos } from './workflow-protos.ts';
 
 /** Unit primitives the workflow service honours: the scopes its user tokens may carry. */
@@ -43,7 +45,9 @@ export interface RunningWorkflowService {
  *
  * Two verifiers, so the two kinds of token cannot stand in for each other: `GenerateToken` accepts
  * instance tokens from the configured issuers only; `ExecuteWorkflow` accepts only the service's own
- * user tokens (an instance token there is UNAUTHENTICATED: wrong issuer). The health check is public.
+ * user tokens (an instance token there is UNAUTHENTICATED: wrong issuer). `RevokeWorkflowTokens` is
+ * authenticated like `GenerateToken`; its revocations live in this process's memory (one replica).
+ * The health check is public.
  *
  * @example
  * ```ts
@@ -65,13 +69,16 @@ export async function startWorkflowService(options: WorkflowServiceOptions): Pro
     audience,
   });
   const userTokens = createVerifier({ issuers: [authority.asIssuer()], audience: serviceName });
+  const revocations = new WorkflowRevocations({
+    tokenLifetimeSeconds: Math.max(USER_TOKEN_LIFETIME_SECONDS, authority.maxLifetimeSeconds),
+  });
+  const instanceTokenScopes = ['duo_agent_platform', 'duo_workflow_generate_token'];
 
   const interceptor = createGrpcAuthInterceptor({
     verifier: instanceTokens,
     methods: {
-      [`${WORKFLOW_SERVICE_PATH}/GenerateToken`]: {
-        scopes: ['duo_agent_platform', 'duo_workflow_generate_token'],
-      },
+      [`${WORKFLOW_SERVICE_PATH}/GenerateToken`]: { scopes: instanceTokenScopes },
+      [`${WORKFLOW_SERVICE_PATH}/RevokeWorkflowTokens`]: { scopes: instanceTokenScopes },
       [`${WORKFLOW_SERVICE_PATH}/ExecuteWorkflow`]: {
         scopes: ['duo_workflow_execute_workflow', 'duo_agent_platform'],
         verifier: userTokens,
@@ -85,8 +92,10 @@ export async function startWorkflowService(options: WorkflowServiceOptions): Pro
     GenerateToken: generateTokenHandler({
       authority,
       unitPrimitives: options.unitPrimitives ?? WORKFLOW_SERVICE_UNIT_PRIMITIVES,
+      revocations,
     }),
-    ExecuteWorkflow: executeWorkflowHandler({ logger }),
+    RevokeWorkflowTokens: revokeWorkflowTokensHandler({ revocations, logger }),
+    ExecuteWorkflow: executeWorkflowHandler({ logger, revocations }),
   });
   server.addService(protos.grpc.health.v1.Health.service, {
     Check: (

@@ -4,15 +4,21 @@ import {
   type Action,
   type ClientEvent,
   type GenerateTokenResponse,
+  type RevokeWorkflowTokensResponse,
   type StartWorkflowRequest,
 } from './workflow-protos.ts';
 
-/** The generated client's two methods, typed by hand (proto-loader clients are untyped). */
+/** The generated client's methods, typed by hand (proto-loader clients are untyped). */
 interface WorkflowServiceClient extends grpc.Client {
   GenerateToken(
     request: object,
     metadata: grpc.Metadata,
     callback: (error: grpc.ServiceError | null, response?: GenerateTokenResponse) => void,
+  ): void;
+  RevokeWorkflowTokens(
+    request: object,
+    metadata: grpc.Metadata,
+    callback: (error: grpc.ServiceError | null, response?: RevokeWorkflowTokensResponse) => void,
   ): void;
   ExecuteWorkflow(metadata: grpc.Metadata): grpc.ClientDuplexStream<ClientEvent, Action>;
 }
@@ -25,8 +31,9 @@ export interface WorkflowCallContext {
 }
 
 /**
- * A client of the workflow service, as an executor or `tessera workflow-client` uses it: exchange an
- * instance token for a user token, then run a workflow with it.
+ * A client of the workflow service, as an instance, an executor or `tessera workflow-client` uses it:
+ * exchange an instance token for a user token (optionally bound to a workflow), run a workflow with
+ * it, and revoke a workflow's tokens when it ends.
  *
  * @example
  * ```ts
@@ -41,12 +48,34 @@ export function createWorkflowClient(address: string) {
   const client = new Service(address, grpc.credentials.createInsecure()) as unknown as WorkflowServiceClient;
 
   return {
-    generateToken(token: string | undefined, context: WorkflowCallContext, workflowDefinition = '') {
+    /** `GenerateToken` with an instance token; a `workflowId` binds the user token to that workflow. */
+    generateToken(
+      token: string | undefined,
+      context: WorkflowCallContext,
+      workflowDefinition = '',
+      workflowId = '',
+    ) {
       return new Promise<GenerateTokenResponse>((resolve, reject) =>
-        client.GenerateToken({ workflowDefinition }, metadataFor(token, context), (error, response) =>
-          error ? reject(error) : resolve(response!),
+        client.GenerateToken(
+          { workflowDefinition, workflowId },
+          metadataFor(token, context),
+          (error, response) => (error ? reject(error) : resolve(response!)),
         ),
       );
+    },
+
+    /** `RevokeWorkflowTokens` with an instance token: resolves with 1 (newly revoked) or 0. */
+    revokeWorkflowTokens(token: string | undefined, context: WorkflowCallContext, workflowId: string) {
+      return new Promise<number>((resolve, reject) =>
+        client.RevokeWorkflowTokens({ workflowId }, metadataFor(token, context), (error, response) =>
+          error ? reject(error) : resolve(response!.revoked),
+        ),
+      );
+    },
+
+    /** The raw `ExecuteWorkflow` stream, for a client that executes actions itself (the executor). */
+    openExecuteWorkflow(token: string | undefined, context: WorkflowCallContext) {
+      return client.ExecuteWorkflow(metadataFor(token, context));
     },
 
     /**
@@ -66,7 +95,7 @@ export function createWorkflowClient(address: string) {
           actions.push(action);
           hooks.onAction?.(action);
           if (action.finished) stream.end();
-          else if (action.runCommand || action.readFile) {
+          else if (!action.plan) {
             const response = hooks.answer?.(action) ?? 'not executed: this client only prints the plan';
             stream.write({ actionResponse: { requestId: action.requestId, response } });
           }

@@ -12,10 +12,17 @@ export const HEALTH_CHECK_PATH = '/grpc.health.v1.Health/Check';
 // and the name of the set `oneof` member in `event` / `action`.
 export interface GenerateTokenRequest {
   workflowDefinition: string;
+  workflowId: string;
 }
 export interface GenerateTokenResponse {
   token: string;
   expiresAt: number;
+}
+export interface RevokeWorkflowTokensRequest {
+  workflowId: string;
+}
+export interface RevokeWorkflowTokensResponse {
+  revoked: number;
 }
 export interface StartWorkflowRequest {
   workflowId: string;
@@ -31,13 +38,22 @@ export interface PlanStep {
   index: number;
   title: string;
 }
+export interface CommitChange {
+  step: number;
+  branch: string;
+  path: string;
+  content: string;
+  message: string;
+}
 export interface Action {
   requestId: string;
-  action?: 'plan' | 'runCommand' | 'readFile' | 'finished';
+  action?: 'plan' | 'runCommand' | 'readFile' | 'finished' | 'commitChange' | 'addComment';
   plan?: { steps: PlanStep[] };
   runCommand?: { step: number; command: string; arguments: string[] };
   readFile?: { step: number; path: string };
   finished?: { summary: string };
+  commitChange?: CommitChange;
+  addComment?: { step: number; body: string };
 }
 
 interface LoadedProtos {

@@ -34,7 +34,8 @@ def status_of(call):
 
 def execute(stub, token, goal):
     events = queue.Queue()
-    events.put(pb.ClientEvent(start_request=pb.StartWorkflowRequest(workflow_id="py-1", goal=goal)))
+    start = pb.StartWorkflowRequest(workflow_id="py-1", goal=goal, workflow_definition="software_development")
+    events.put(pb.ClientEvent(start_request=start))
 
     def requests():
         while True:
@@ -47,7 +48,7 @@ def execute(stub, token, goal):
     for action in stub.ExecuteWorkflow(requests(), metadata=bearer(token)):
         kind = action.WhichOneof("action")
         actions.append({"request_id": action.request_id, "kind": kind})
-        if kind in ("run_command", "read_file"):
+        if kind in ("run_command", "read_file", "commit_change", "add_comment"):
             events.put(pb.ClientEvent(action_response=pb.ActionResponse(request_id=action.request_id, response="ok")))
         elif kind == "finished":
             events.put(None)
