@@ -247,4 +247,30 @@ describe('the runner API, spoken by hand, with a frozen clock', () => {
     const after = await call(instance, 'POST', '/api/v4/admin/token', { token: admin.pat, body: { token } });
     expect(after.body).toMatchObject({ active: false, revoked: true, state: 'revoked' });
   });
+
+  it('says a job token died because its job finished, not that it expired or was revoked', async () => {
+    await pushFiles(
+      instance,
+      project,
+      alice,
+      { '.gitlab-ci.yml': 'job:\n  script: [echo fourth]\n' },
+      { branch: 'fourth' },
+    );
+    const taken = await request(runnerToken);
+    const token = rememberSecret(taken.body.token);
+    const finished = await call(instance, 'PUT', `/api/v4/jobs/${taken.body.id}`, {
+      body: { token, state: 'failed', failure_reason: 'script_failure' },
+    });
+    expect(finished.status).toBe(200);
+    const inspected = await call(instance, 'POST', '/api/v4/admin/token', {
+      token: admin.pat,
+      body: { token },
+    });
+    expect(inspected.body).toMatchObject({
+      token_type: 'ci_job_token',
+      active: false,
+      revoked: false,
+      state: 'job_finished',
+    });
+  });
 });

@@ -15,7 +15,8 @@ export interface TokenInspection {
   token_type: string;
   id: number;
   name: string;
-  state: AccessTokenState;
+  /** `job_finished`: a CI job token whose job has ended (the only way a job token stops working). */
+  state: AccessTokenState | 'job_finished';
   active: boolean;
   revoked: boolean;
   scopes: string[];

@@ -42,7 +42,7 @@ export class JobTokenInspector implements TokenInspector {
       token_type: 'ci_job_token',
       id: job.id,
       name: job.name,
-      state: live ? 'active' : job.status === 'canceled' ? 'revoked' : 'expired',
+      state: live ? 'active' : jobTokenDeathOf(job),
       active: live,
       revoked: job.status === 'canceled',
       scopes: [...JOB_TOKEN_SCOPES],
@@ -55,4 +55,19 @@ export class JobTokenInspector implements TokenInspector {
       access_level: null,
     };
   }
+}
+
+/**
+ * Why a dead job token is dead: canceling its job is how a job token is revoked; a job that ran to
+ * its end (success or failure) finished; one that never started, or outlived its timeout, expired.
+ */
+function jobTokenDeathOf(job: Job): 'revoked' | 'job_finished' | 'expired' {
+  if (job.status === 'canceled') return 'revoked';
+  if (
+    (job.status === 'success' || job.status === 'failed') &&
+    job.failure_reason !== 'job_execution_timeout'
+  ) {
+    return 'job_finished';
+  }
+  return 'expired';
 }

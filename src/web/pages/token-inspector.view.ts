@@ -82,7 +82,7 @@ function opaqueResult(found: TokenInspection): SafeHtml {
     <dt>Expires</dt>
     <dd>${timeTag(found.expires_at, 'Never')}</dd>
     <dt>State</dt>
-    <dd data-testid="inspection-state">${badge(found.state)}</dd>
+    <dd data-testid="inspection-state">${badge(found.state.replace('_', ' '), found.state)}</dd>
   </dl>`;
 }
 
