@@ -31,6 +31,7 @@ import {
   requireProjectView,
   type ProjectView,
 } from './project-page.ts';
+import { fieldProblem } from '../token-forms.ts';
 
 const SUFFIX = 'settings/repository';
 const TOKENS = `${SUFFIX}/deploy_tokens`;
@@ -118,7 +119,11 @@ export const deployTokensPage: WebPage = {
         return reply.redirect(projectPagePath(view.project, SUFFIX), 303);
       } catch (error) {
         if (!(error instanceof TesseraError) || error.code !== 'bad_request') throw error;
-        return sendHtml(reply, await page(deps, tokens, view, { values, problem: fieldProblem(error) }), 400);
+        return sendHtml(
+          reply,
+          await page(deps, tokens, view, { values, problem: fieldProblem(error, FIELD_LABELS) }),
+          400,
+        );
       }
     });
 
@@ -158,17 +163,15 @@ export const deployTokensPage: WebPage = {
         // A stale page (the token was revoked or rotated meanwhile in another tab).
         if (!(error instanceof TesseraError) || !['bad_request', 'conflict'].includes(error.code))
           throw error;
-        return sendHtml(reply, await page(deps, tokens, view, { problem: fieldProblem(error) }), 409);
+        return sendHtml(
+          reply,
+          await page(deps, tokens, view, { problem: fieldProblem(error, FIELD_LABELS) }),
+          409,
+        );
       }
     });
   },
 };
-
-function fieldProblem(error: TesseraError): string {
-  const field = error.details.field;
-  if (!field || !error.message.startsWith(`${field} `)) return error.message;
-  return `${FIELD_LABELS[field] ?? field} ${error.message.slice(field.length + 1)}.`;
-}
 
 async function page(
   deps: WebDeps,

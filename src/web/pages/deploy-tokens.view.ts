@@ -10,6 +10,7 @@ import type { Clock } from '../../util/clock.ts';
 import { badge, timeTag } from '../format.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { NewTokenNotice } from '../new-token-flash.ts';
+import { rotateAndRevokeForms } from '../token-forms.ts';
 
 /** One line per scope, as the form explains them. */
 export const DEPLOY_TOKEN_SCOPE_DESCRIPTIONS: Record<DeployTokenScope, string> = {
@@ -175,20 +176,11 @@ function graceNote(token: DeployToken, clock: Clock): SafeHtml {
 }
 
 function tokenActions(token: DeployToken, base: string, csrfToken: string): SafeHtml {
-  return html`<form
-      method="post"
-      action="${base}/${token.id}/rotate"
-      data-confirm="Rotate “${token.name}”? It gets a new secret, shown once; the current secret keeps working for the project's grace period."
-    >
-      <input type="hidden" name="authenticity_token" value="${csrfToken}" />
-      <button type="submit" aria-label="Rotate ${token.name}">Rotate</button>
-    </form>
-    <form
-      method="post"
-      action="${base}/${token.id}/revoke"
-      data-confirm="Revoke “${token.name}”? Anything using it stops working at once. This cannot be undone."
-    >
-      <input type="hidden" name="authenticity_token" value="${csrfToken}" />
-      <button type="submit" class="danger" aria-label="Revoke ${token.name}">Revoke</button>
-    </form>`;
+  return rotateAndRevokeForms({
+    name: token.name,
+    base: `${base}/${token.id}`,
+    csrfToken,
+    rotateWarning:
+      "It gets a new secret, shown once; the current secret keeps working for the project's grace period.",
+  });
 }

@@ -33,6 +33,7 @@ import {
   tokenTable,
   type TokenFormValues,
 } from './personal-access-tokens.view.ts';
+import { fieldProblem } from '../token-forms.ts';
 
 /** How many tokens the page lists; a person with more sees the newest. */
 const LISTED = 100;
@@ -92,7 +93,7 @@ export const personalAccessTokensPage: WebPage = {
         if (!(error instanceof TesseraError) || error.code !== 'bad_request') throw error;
         return sendHtml(
           reply,
-          await page(deps, tokens, viewer, { values, problem: fieldProblem(error) }),
+          await page(deps, tokens, viewer, { values, problem: fieldProblem(error, FIELD_LABELS) }),
           400,
         );
       }
@@ -151,12 +152,6 @@ async function revokedToken(deps: AccessTokenDeps, user: User, raw: string): Pro
   if (!raw) return null;
   const token = await ownToken(deps, user, raw).catch(() => null);
   return token?.revoked ? token : null;
-}
-
-function fieldProblem(error: TesseraError): string {
-  const field = error.details.field;
-  if (!field || !error.message.startsWith(`${field} `)) return error.message;
-  return `${FIELD_LABELS[field] ?? field} ${error.message.slice(field.length + 1)}.`;
 }
 
 async function page(

@@ -5,6 +5,7 @@ import type { Clock } from '../../util/clock.ts';
 import { badge, timeTag } from '../format.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { NewTokenNotice } from '../new-token-flash.ts';
+import { rotateAndRevokeForms } from '../token-forms.ts';
 
 /** Where the page lives: GitLab's path, so bookmarks carry over. */
 export const PAT_PAGE_PATH = '/-/user_settings/personal_access_tokens';
@@ -129,21 +130,11 @@ export function tokenTable(tokens: readonly AccessToken[], clock: Clock, csrfTok
 }
 
 function tokenActions(token: AccessToken, csrfToken: string): SafeHtml {
-  const base = `${PAT_PAGE_PATH}/${token.id}`;
-  return html`<form
-      method="post"
-      action="${base}/rotate"
-      data-confirm="Rotate “${token.name}”? Its current secret stops working at once; the new one is shown once and expires in a week."
-    >
-      <input type="hidden" name="authenticity_token" value="${csrfToken}" />
-      <button type="submit" aria-label="Rotate ${token.name}">Rotate</button>
-    </form>
-    <form
-      method="post"
-      action="${base}/revoke"
-      data-confirm="Revoke “${token.name}”? Anything using it stops working at once. This cannot be undone."
-    >
-      <input type="hidden" name="authenticity_token" value="${csrfToken}" />
-      <button type="submit" class="danger" aria-label="Revoke ${token.name}">Revoke</button>
-    </form>`;
+  return rotateAndRevokeForms({
+    name: token.name,
+    base: `${PAT_PAGE_PATH}/${token.id}`,
+    csrfToken,
+    rotateWarning:
+      'Its current secret stops working at once; the new one is shown once and expires in a week.',
+  });
 }
