@@ -4,6 +4,7 @@ import { listPipelineJobs, listRunningJobs, transitionJob } from '../store/ci-jo
 import { inTransaction } from '../store/in-transaction.ts';
 import { jobDeadline } from '../tokens/job/job-token-state.ts';
 import type { CiDeps } from './ci-deps.ts';
+import { notifyJobFinished } from './job-finish-listeners.ts';
 import { advancePipeline } from './pipeline-progress.ts';
 
 /** How a job ended. `failureReason` uses the platform's words (`script_failure`, `job_execution_timeout`). */
@@ -56,6 +57,14 @@ export async function finishJob(
     return { finished, promoted };
   });
   if (result?.promoted) deps.queue.notify();
+  if (result) {
+    // After the commit, so listeners (an AI workflow ending with its job) see the job ended.
+    void notifyJobFinished(deps.db, result.finished).then((errors) =>
+      errors.forEach((error) =>
+        deps.logger.warn({ err: error, jobId: job.id }, 'job finish listener failed'),
+      ),
+    );
+  }
   return result?.finished;
 }
 

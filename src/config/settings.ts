@@ -101,6 +101,8 @@ export interface CloudConnectorSettings {
   saasUrl: string | undefined;
   /** `base_url` handed to IDEs by direct_access: the AI gateway. */
   aiGatewayUrl: string;
+  /** `host:port` of the workflow service (gRPC): GenerateToken, RevokeWorkflowTokens, and what jobs and IDEs dial. */
+  workflowServiceAddress: string;
   /** Issuers the AI gateway and workflow service trust; unset: the instance (and, in `all`, the authority). */
   trustedIssuers: string[] | undefined;
   /** Longest wait between two syncs of the instance token. */
@@ -205,6 +207,9 @@ function readCloudConnector(read: Reader, host: string, port: number): CloudConn
     ),
     saasUrl,
     aiGatewayUrl: read.url('TESSERA_AI_GATEWAY_URL', roleUrl('TESSERA_AI_GATEWAY_PORT', 2)),
+    workflowServiceAddress: grpcAddress(
+      read.url('TESSERA_WORKFLOW_SERVICE_URL', roleUrl('TESSERA_WORKFLOW_SERVICE_PORT', 3)),
+    ),
     trustedIssuers: read.urlList('TESSERA_AI_TRUSTED_ISSUERS'),
     syncIntervalSeconds,
     retryBaseSeconds: Math.min(
@@ -280,6 +285,18 @@ function readConfigFile(path: string | undefined): Source {
   return Object.fromEntries(
     Object.entries(parsed).map(([key, value]) => [`TESSERA_${key.toUpperCase()}`, String(value)]),
   );
+}
+
+/** `host:port` of a `http://host:port` URL: what a gRPC client dials (the scheme only says plaintext). */
+function grpcAddress(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.pathname !== '/' && parsed.pathname !== '') {
+    throw new SettingsError(
+      'TESSERA_WORKFLOW_SERVICE_URL',
+      `must be http://host:port without a path, got "${url}"`,
+    );
+  }
+  return parsed.port ? parsed.host : `${parsed.host}:${parsed.protocol === 'https:' ? 443 : 80}`;
 }
 
 function hostForUrl(host: string): string {

@@ -23,8 +23,10 @@ export interface GitAccess {
   userId: number | null;
 }
 
-const READ_SCOPES = ['api', 'read_repository', 'write_repository'];
-const WRITE_SCOPES = ['api', 'write_repository'];
+// `ai_workflows` reaches git as on the platform (download_code + push_code): a workflow's composite
+// token clones and pushes its branch; permissions are still the intersection of both identities.
+const READ_SCOPES = ['api', 'read_repository', 'write_repository', 'ai_workflows'];
+const WRITE_SCOPES = ['api', 'write_repository', 'ai_workflows'];
 
 /** The platform's message for a repository that does not exist or is hidden from the caller. */
 const NOT_FOUND_MESSAGE =

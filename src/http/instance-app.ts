@@ -30,6 +30,7 @@ import { oauthAuthorizeRoutes } from './routes/oauth-authorize.routes.ts';
 import { oauthTokenRoutes } from './routes/oauth-token.routes.ts';
 import { oauthUserinfoRoutes } from './routes/oauth-userinfo.routes.ts';
 import { serviceAccountsRoutes } from './routes/service-accounts.routes.ts';
+import { aiWorkflowsRoutes } from './routes/ai-workflows.routes.ts';
 
 /** The instance role's HTTP server: every route it serves, registered in one place. */
 export async function buildInstanceApp(context: InstanceContext): Promise<FastifyInstance> {
@@ -78,6 +79,7 @@ export async function buildInstanceApp(context: InstanceContext): Promise<Fastif
   await app.register(oauthUserinfoRoutes, { context });
   await app.register(applicationsRoutes, { context });
   await app.register(serviceAccountsRoutes, { context });
+  await app.register(aiWorkflowsRoutes, { context });
   await app.register(pipelineTriggersRoutes, { context });
   await app.register(protectedBranchesRoutes, { context });
   // After every other module: CI adds `PUT /projects/:id` only when no other module serves it.

@@ -2,6 +2,11 @@ import { deleteExpiredOAuthDeviceCodes } from '../store/oauth-device-codes.repos
 import { deleteExpiredOAuthAuthorizationCodes } from '../store/oauth-grants.repository.ts';
 import { deleteExpiredSessions } from '../store/sessions.repository.ts';
 import { addSeconds } from '../util/clock.ts';
+import {
+  cancelLingeringWorkflowJobs,
+  retryServiceRevocations,
+  timeOutOverdueWorkflows,
+} from '../workflows/workflow-sweeps.ts';
 import type { InstanceContext } from './instance-context.ts';
 
 /** How often expired rows are swept. */
@@ -35,6 +40,9 @@ export const SWEEPS: readonly Sweep[] = [
     what: 'expired OAuth device authorizations',
     run: (context, now) => deleteExpiredOAuthDeviceCodes(context.db, now.toISOString()),
   },
+  { what: 'AI workflows past their deadline (timed out)', run: timeOutOverdueWorkflows },
+  { what: 'pending workflow-service token revocations (confirmed)', run: retryServiceRevocations },
+  { what: 'jobs of ended AI workflows (canceled)', run: cancelLingeringWorkflowJobs },
 ];
 
 /** Runs every sweep once; one failing sweep does not stop the others. */

@@ -3,6 +3,7 @@ import type { Settings } from '../config/settings.ts';
 import { buildInstanceApp } from '../http/instance-app.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Clock } from '../util/clock.ts';
+import { duoWorkflowIdentity } from '../workflows/duo-identity.ts';
 import { createInstanceContext } from './create-instance-context.ts';
 import { startHousekeeping } from './housekeeping.ts';
 import type { InstanceContext } from './instance-context.ts';
@@ -26,6 +27,8 @@ export async function startInstance(
   const context = await createInstanceContext(settings, options);
   const app = await buildInstanceApp(context);
   try {
+    // Remote AI workflows run as this service account; made once, audited, on the first start.
+    await duoWorkflowIdentity(context);
     await app.listen({ host: settings.host, port: settings.port });
   } catch (error) {
     await context.db.destroy();

@@ -30,7 +30,7 @@ export interface ProtectedBranchesTable {
 
 export type PipelineStatus =
   'created' | 'pending' | 'running' | 'success' | 'failed' | 'canceled' | 'skipped';
-export type PipelineSource = 'push' | 'web' | 'api' | 'trigger';
+export type PipelineSource = 'push' | 'web' | 'api' | 'trigger' | 'duo_workflow';
 
 export interface CiPipelinesTable {
   id: Generated<number>;

@@ -1,4 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { AiWorkflowTables } from './ai-workflows.tables.ts';
 import type { CiTables } from './ci-schema.ts';
 import type { AddOnSeatsTable, CloudConnectorStatesTable, LicensesTable } from './cloud-connector.tables.ts';
 import type { OAuthTables } from './oauth.tables.ts';
@@ -174,7 +175,7 @@ export interface RegistryCertificatesTable {
   created_at: string;
 }
 
-export interface Database extends CiTables, OAuthTables, PipelineTriggerTables {
+export interface Database extends CiTables, OAuthTables, PipelineTriggerTables, AiWorkflowTables {
   users: UsersTable;
   namespaces: NamespacesTable;
   projects: ProjectsTable;

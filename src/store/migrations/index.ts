@@ -6,6 +6,7 @@ import * as deployTokens from './003-deploy-tokens.ts';
 import * as cloudConnector from './004-cloud-connector.ts';
 import * as oauth from './005-oauth.ts';
 import * as pipelineTriggers from './006-pipeline-triggers.ts';
+import * as aiWorkflows from './007-ai-workflows.ts';
 
 /** Every migration, in the order it runs. A new one is appended here and nowhere else. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004-cloud-connector': cloudConnector,
   '005-oauth': oauth,
   '006-pipeline-triggers': pipelineTriggers,
+  '007-ai-workflows': aiWorkflows,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
