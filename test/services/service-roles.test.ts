@@ -57,9 +57,14 @@ describe('the ai-gateway and workflow-service roles started from Settings', () =
       realm: 'self-managed',
     });
     expect(result.userTokenExpiresAt).toBeGreaterThan(Date.now() / 1000);
-    expect(result.plan).toContain('Find where "checklist" appears');
+    // A chat only reads and answers: no search, no commit.
+    expect(result.plan).toEqual([
+      'Read the project README for context',
+      'List the files in the repository',
+      'Answer on the workflow',
+    ]);
     expect(result.actions[0]).toMatchObject({ kind: 'read_file', detail: 'README.md' });
-    expect(result.summary).toBe('Completed 4 steps.');
+    expect(result.summary).toBe('Completed 3 steps.');
   });
 
   it('`tessera workflow-client --json` reads the token from the environment and prints no token', async () => {
@@ -83,7 +88,7 @@ describe('the ai-gateway and workflow-service roles started from Settings', () =
       vi.unstubAllEnvs();
     }
     const output = printed.join('');
-    expect(JSON.parse(output)).toMatchObject({ summary: 'Completed 5 steps.' });
+    expect(JSON.parse(output)).toMatchObject({ summary: 'Completed 7 steps.' });
     expect(output).not.toContain(instanceToken.slice(0, 40));
     expect(output).not.toMatch(/eyJ/);
   });
