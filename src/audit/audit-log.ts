@@ -7,6 +7,11 @@ export interface Actor {
   userId: number | null;
   name: string;
   ip: string | null;
+  /**
+   * Composite identity: the person a service account's token acted for. The event is then the
+   * service account's (`author_*`) and names the person in `details.on_behalf_of`.
+   */
+  onBehalfOf?: { userId: number; name: string };
 }
 
 export const SYSTEM_ACTOR: Actor = { userId: null, name: 'tessera', ip: null };
@@ -41,6 +46,13 @@ export async function recordAudit(
     target_id: record.target?.id === undefined || record.target.id === null ? null : String(record.target.id),
     target_details: record.target?.details ?? null,
     ip_address: actor.ip,
-    details: JSON.stringify(record.details ?? {}),
+    details: JSON.stringify(
+      actor.onBehalfOf
+        ? {
+            ...record.details,
+            on_behalf_of: { id: actor.onBehalfOf.userId, username: actor.onBehalfOf.name },
+          }
+        : (record.details ?? {}),
+    ),
   });
 }

@@ -2,6 +2,7 @@ import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Actor } from '../audit/audit-log.ts';
 import { insufficientScope, unauthorized } from '../errors/tessera-error.ts';
+import { actorFor, type ActingUser } from '../identity/acting-user.ts';
 import { hasAnyScope, type Principal } from '../identity/principal.ts';
 import type { TokenAuthenticator } from '../tokens/token-authenticator.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -112,8 +113,17 @@ export const READ_API = ['api', 'read_api'] as const;
 /** Write endpoints need `api`. */
 export const WRITE_API = ['api'] as const;
 
-/** The audit actor for a request. */
+/** The audit actor for a request (naming the person behind a composite identity). */
 export function actorOf(request: FastifyRequest): Actor {
-  const user = request.principal?.user;
-  return { userId: user?.id ?? null, name: user?.username ?? 'anonymous', ip: request.ip ?? null };
+  const principal = request.principal;
+  if (principal) return actorFor(actingUserOf(request, principal));
+  return { userId: null, name: 'anonymous', ip: request.ip ?? null };
+}
+
+/** Who a request acts as, for a service: the principal's user and the client's address. */
+export function actingUserOf(
+  request: FastifyRequest,
+  principal: Principal = requirePrincipal(request),
+): ActingUser {
+  return { user: principal.user, ip: request.ip ?? null };
 }

@@ -161,6 +161,30 @@ describe('a composite token on the REST API', () => {
     expect(await json(response)).toEqual({ message: '403 Forbidden' });
   });
 
+  it('is audited as the service account acting on behalf of the person', async () => {
+    const db = world.instance.context.db;
+    const shared = await build.createProject(db, group, { path: 't-audited' });
+    await build.addMember(db, shared, account, ACCESS_LEVELS.maintainer);
+    await build.addMember(db, shared, world.alice, ACCESS_LEVELS.maintainer);
+    const { accessToken } = await compositeToken();
+    const response = await fetch(api(`/projects/${shared.id}/protected_branches`), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'release/*' }),
+    });
+    expect(response.status).toBe(201);
+    const [event] = await db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'protected_branch.created')
+      .where('entity_id', '=', String(shared.id))
+      .execute();
+    expect(event).toMatchObject({ author_id: account.id, author_name: account.username });
+    expect(JSON.parse(event!.details)).toMatchObject({
+      on_behalf_of: { id: world.alice.id, username: world.alice.username },
+    });
+  });
+
   it('is refused at authentication without exactly one user scope naming an active person', async () => {
     const { accessToken, tokenId } = await compositeToken();
     const db = world.instance.context.db;

@@ -14,7 +14,7 @@ import { addNote, recordStep } from '../../workflows/workflow-records.ts';
 import { EVENT_ROLE, STATUS_EVENTS, type StatusEvent } from '../../workflows/workflow-rules.ts';
 import { noteView, workflowView } from '../../workflows/workflow-view.ts';
 import { apiParams, requiredInteger } from '../api-params.ts';
-import { requireScope } from '../authenticate.ts';
+import { actingUserOf, requireScope } from '../authenticate.ts';
 
 /** A person starts workflows and gets workflow-service tokens with one of these (a session needs none). */
 const PERSON_SCOPES = ['api', 'ai_workflows'] as const;
@@ -101,7 +101,7 @@ function workflowId(request: FastifyRequest<IdParams>): number {
 }
 
 function acting(request: FastifyRequest): ActingUser {
-  return { user: request.principal!.user, ip: request.ip ?? null };
+  return actingUserOf(request);
 }
 
 /** A person acting through their own credential: not a composite identity, not a CI job. */
@@ -110,5 +110,5 @@ function person(request: FastifyRequest): ActingUser {
   if (principal.scopedUser || principal.credential.kind === 'ci_job_token') {
     throw forbidden('403 Forbidden - only a person can run an AI workflow');
   }
-  return { user: principal.user, ip: request.ip ?? null };
+  return actingUserOf(request, principal);
 }

@@ -15,7 +15,7 @@ import {
   optionalString,
   requiredString,
 } from '../api-params.ts';
-import { requireScope, WRITE_API } from '../authenticate.ts';
+import { actingUserOf, requireScope, WRITE_API } from '../authenticate.ts';
 import { optionalReader } from '../optional-reader.ts';
 import { pageRequest, sendPage } from '../pagination.ts';
 import { presentGroup } from '../presenters/group.presenter.ts';
@@ -64,18 +64,13 @@ export async function groupsRoutes(
   app.post('/api/v4/groups', async (request, reply) => {
     const principal = requireScope(request, WRITE_API);
     const params = apiParams(request);
-    const group = await createGroup(
-      db,
-      clock,
-      { user: principal.user, ip: request.ip },
-      {
-        name: requiredString(params, 'name'),
-        path: requiredString(params, 'path'),
-        parentId: optionalInteger(params, 'parent_id') ?? null,
-        visibility: optionalChoice(params, 'visibility', VISIBILITIES),
-        description: optionalString(params, 'description'),
-      },
-    );
+    const group = await createGroup(db, clock, actingUserOf(request, principal), {
+      name: requiredString(params, 'name'),
+      path: requiredString(params, 'path'),
+      parentId: optionalInteger(params, 'parent_id') ?? null,
+      visibility: optionalChoice(params, 'visibility', VISIBILITIES),
+      description: optionalString(params, 'description'),
+    });
     return reply.status(201).send((await present([group]))[0]);
   });
 }

@@ -12,7 +12,7 @@ import {
 import { badRequest } from '../../errors/tessera-error.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
 import { apiParams, optionalBoolean, requiredInteger } from '../api-params.ts';
-import { READ_API, requireScope, WRITE_API } from '../authenticate.ts';
+import { actingUserOf, READ_API, requireScope, WRITE_API } from '../authenticate.ts';
 import { sendArrayPage } from '../pagination.ts';
 import { presentNamespace } from '../presenters/project.presenter.ts';
 import { NamespaceNames } from '../presenters/namespace-names.ts';
@@ -32,10 +32,8 @@ export async function jobTokenScopeRoutes(
   const { db, clock, settings } = options.context;
   const deps = { db, clock };
   const url = settings.externalUrl;
-  const acting = (request: Parameters<typeof requireScope>[0], scopes: readonly string[]) => ({
-    user: requireScope(request, scopes).user,
-    ip: request.ip,
-  });
+  const acting = (request: Parameters<typeof requireScope>[0], scopes: readonly string[]) =>
+    actingUserOf(request, requireScope(request, scopes));
   const base = '/api/v4/projects/:id/job_token_scope';
 
   app.get<{ Params: Params }>(base, async (request) =>

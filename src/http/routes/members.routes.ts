@@ -12,7 +12,7 @@ import {
   requiredInteger,
   type ApiParams,
 } from '../api-params.ts';
-import { requireScope, WRITE_API } from '../authenticate.ts';
+import { actingUserOf, requireScope, WRITE_API } from '../authenticate.ts';
 import { optionalReader } from '../optional-reader.ts';
 import { sendArrayPage } from '../pagination.ts';
 import { presentMember } from '../presenters/member.presenter.ts';
@@ -36,10 +36,7 @@ export async function membersRoutes(
       kind === 'projects'
         ? { kind: 'project', project: (await authorizeProject(db, user, ref)).project }
         : { kind: 'group', group: (await authorizeGroup(db, user, ref)).group };
-    const acting = (request: FastifyRequest) => ({
-      user: requireScope(request, WRITE_API).user,
-      ip: request.ip,
-    });
+    const acting = (request: FastifyRequest) => actingUserOf(request, requireScope(request, WRITE_API));
 
     for (const [suffix, list] of [
       ['', listDirectMembers],

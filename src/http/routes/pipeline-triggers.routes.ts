@@ -12,7 +12,7 @@ import type { PipelineTrigger } from '../../store/pipeline-triggers.tables.ts';
 import { findUsersByIds } from '../../store/users.repository.ts';
 import type { User } from '../../store/schema.ts';
 import { apiParams, optionalString, requiredInteger, requiredString } from '../api-params.ts';
-import { READ_API, requireScope, WRITE_API } from '../authenticate.ts';
+import { actingUserOf, READ_API, requireScope, WRITE_API } from '../authenticate.ts';
 import { sendArrayPage } from '../pagination.ts';
 import { presentPipeline } from '../presenters/ci.presenter.ts';
 import { presentUserBasic } from '../presenters/user.presenter.ts';
@@ -42,14 +42,14 @@ export async function pipelineTriggersRoutes(
   app.post<{ Params: { id: string } }>('/api/v4/projects/:id/triggers', async (request, reply) => {
     const principal = requireScope(request, WRITE_API);
     const description = optionalString(apiParams(request), 'description') ?? '';
-    const acting = { user: principal.user, ip: request.ip };
+    const acting = actingUserOf(request, principal);
     const { trigger, token } = await createPipelineTrigger(deps, acting, request.params.id, description);
     return reply.status(201).send(present(trigger, principal.user, token));
   });
 
   app.get<{ Params: { id: string } }>('/api/v4/projects/:id/triggers', async (request, reply) => {
     const principal = requireScope(request, READ_API);
-    const acting = { user: principal.user, ip: request.ip };
+    const acting = actingUserOf(request, principal);
     const triggers = await listProjectTriggers(deps, acting, request.params.id);
     const ownerIds = triggers.flatMap((t) => (t.owner_id === null ? [] : [t.owner_id]));
     const owners = new Map((await findUsersByIds(deps.db, ownerIds)).map((u) => [u.id, u]));
@@ -62,12 +62,7 @@ export async function pipelineTriggersRoutes(
     async (request, reply) => {
       const principal = requireScope(request, WRITE_API);
       const triggerId = requiredInteger(request.params, 'trigger_id');
-      await deleteProjectTrigger(
-        deps,
-        { user: principal.user, ip: request.ip },
-        request.params.id,
-        triggerId,
-      );
+      await deleteProjectTrigger(deps, actingUserOf(request, principal), request.params.id, triggerId);
       return reply.status(204).send();
     },
   );

@@ -11,7 +11,7 @@ import { listPipelineJobs } from '../../store/ci-jobs.repository.ts';
 import { countPipelines, findProjectPipeline, listPipelines } from '../../store/ci-pipelines.repository.ts';
 import { findUserById } from '../../store/users.repository.ts';
 import { apiParams, optionalChoice, optionalString, requiredInteger, requiredString } from '../api-params.ts';
-import { actorOf, requireScope, WRITE_API } from '../authenticate.ts';
+import { actingUserOf, actorOf, requireScope, WRITE_API } from '../authenticate.ts';
 import { optionalReader } from '../optional-reader.ts';
 import { pageRequest, sendArrayPage, sendPage } from '../pagination.ts';
 import { presentPipeline, presentPipelineBasic } from '../presenters/ci.presenter.ts';
@@ -96,7 +96,7 @@ export async function pipelinesRoutes(
     const source = principal.credential.kind === 'session' ? 'web' : 'api';
     const pipeline = await runPipeline(
       deps,
-      { user: principal.user, ip: request.ip },
+      actingUserOf(request, principal),
       request.params.id,
       ref,
       source,

@@ -8,7 +8,7 @@ import {
 import { badRequest } from '../../errors/tessera-error.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
 import { apiParams, optionalBoolean, optionalInteger, type ApiParams } from '../api-params.ts';
-import { requireScope, WRITE_API } from '../authenticate.ts';
+import { actingUserOf, requireScope, WRITE_API } from '../authenticate.ts';
 import { NamespaceNames } from '../presenters/namespace-names.ts';
 import { presentProject } from '../presenters/project.presenter.ts';
 
@@ -57,7 +57,7 @@ async function applyCiSettings(context: InstanceContext, request: FastifyRequest
   const principal = requireScope(request, WRITE_API);
   const { project, settings } = await updateProjectCiSettings(
     context,
-    { user: principal.user, ip: request.ip },
+    actingUserOf(request, principal),
     (request.params as { id: string }).id,
     ciChange(apiParams(request)),
   );

@@ -16,7 +16,7 @@ import {
   optionalString,
   type ApiParams,
 } from '../api-params.ts';
-import { requireScope, WRITE_API } from '../authenticate.ts';
+import { actingUserOf, requireScope, WRITE_API } from '../authenticate.ts';
 import { optionalReader } from '../optional-reader.ts';
 import { pageRequest, sendPage } from '../pagination.ts';
 import { NamespaceNames } from '../presenters/namespace-names.ts';
@@ -71,19 +71,14 @@ export async function projectsRoutes(
   app.post('/api/v4/projects', async (request, reply) => {
     const principal = requireScope(request, WRITE_API);
     const params = apiParams(request);
-    const project = await createProject(
-      db,
-      clock,
-      { user: principal.user, ip: request.ip },
-      {
-        name: optionalString(params, 'name') || undefined,
-        path: optionalString(params, 'path') || undefined,
-        namespace: optionalString(params, 'namespace_id') || undefined,
-        visibility: optionalChoice(params, 'visibility', VISIBILITIES),
-        description: optionalString(params, 'description'),
-        defaultBranch: optionalString(params, 'default_branch') || undefined,
-      },
-    );
+    const project = await createProject(db, clock, actingUserOf(request, principal), {
+      name: optionalString(params, 'name') || undefined,
+      path: optionalString(params, 'path') || undefined,
+      namespace: optionalString(params, 'namespace_id') || undefined,
+      visibility: optionalChoice(params, 'visibility', VISIBILITIES),
+      description: optionalString(params, 'description'),
+      defaultBranch: optionalString(params, 'default_branch') || undefined,
+    });
     return reply.status(201).send((await present([project]))[0]);
   });
 }

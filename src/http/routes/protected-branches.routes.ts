@@ -8,7 +8,7 @@ import {
 import type { InstanceContext } from '../../runtime/instance-context.ts';
 import type { ProtectedBranch } from '../../store/ci-schema.ts';
 import { apiParams, optionalInteger, requiredString } from '../api-params.ts';
-import { READ_API, requireScope, WRITE_API } from '../authenticate.ts';
+import { actingUserOf, READ_API, requireScope, WRITE_API } from '../authenticate.ts';
 import { sendArrayPage } from '../pagination.ts';
 
 const DESCRIPTIONS: Record<number, string> = {
@@ -47,7 +47,7 @@ export async function protectedBranchesRoutes(
 
   app.get<{ Params: { id: string } }>('/api/v4/projects/:id/protected_branches', async (request, reply) => {
     const principal = requireScope(request, READ_API);
-    const acting = { user: principal.user, ip: request.ip };
+    const acting = actingUserOf(request, principal);
     const branches = await listProjectProtectedBranches(deps, acting, request.params.id);
     return sendArrayPage(request, reply, url, branches.map(present));
   });
@@ -57,7 +57,7 @@ export async function protectedBranchesRoutes(
     const params = apiParams(request);
     const name = requiredString(params, 'name');
     const pushAccessLevel = optionalInteger(params, 'push_access_level') ?? 40;
-    const acting = { user: principal.user, ip: request.ip };
+    const acting = actingUserOf(request, principal);
     const branch = await protectBranch(deps, acting, request.params.id, { name, pushAccessLevel });
     return reply.status(201).send(present(branch));
   });
@@ -66,7 +66,7 @@ export async function protectedBranchesRoutes(
     '/api/v4/projects/:id/protected_branches/:name',
     async (request, reply) => {
       const principal = requireScope(request, WRITE_API);
-      const acting = { user: principal.user, ip: request.ip };
+      const acting = actingUserOf(request, principal);
       await unprotectBranch(deps, acting, request.params.id, request.params.name);
       return reply.status(204).send();
     },

@@ -4,7 +4,7 @@ import { createRunner, RUNNER_ENVIRONMENTS, RUNNER_TYPES } from '../../ci/runner
 import { badRequest } from '../../errors/tessera-error.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
 import { apiParams, optionalBoolean, optionalChoice, optionalString, type ApiParams } from '../api-params.ts';
-import { requireScope } from '../authenticate.ts';
+import { actingUserOf, requireScope } from '../authenticate.ts';
 
 /** `POST /api/v4/user/runners`: an administrator or a project maintainer registers a runner and gets its token once. */
 export async function runnersRoutes(
@@ -18,19 +18,15 @@ export async function runnersRoutes(
     const params = apiParams(request);
     const runnerType = optionalChoice(params, 'runner_type', RUNNER_TYPES);
     if (!runnerType) throw badRequest('runner_type', 'is missing');
-    const { runner, token } = await createRunner(
-      deps,
-      { user: principal.user, ip: request.ip },
-      {
-        runnerType,
-        project: optionalString(params, 'project_id') || undefined,
-        description: optionalString(params, 'description'),
-        tagList: tagList(params),
-        runUntagged: optionalBoolean(params, 'run_untagged'),
-        paused: optionalBoolean(params, 'paused'),
-        environment: optionalChoice(params, 'runner_environment', RUNNER_ENVIRONMENTS),
-      },
-    );
+    const { runner, token } = await createRunner(deps, actingUserOf(request, principal), {
+      runnerType,
+      project: optionalString(params, 'project_id') || undefined,
+      description: optionalString(params, 'description'),
+      tagList: tagList(params),
+      runUntagged: optionalBoolean(params, 'run_untagged'),
+      paused: optionalBoolean(params, 'paused'),
+      environment: optionalChoice(params, 'runner_environment', RUNNER_ENVIRONMENTS),
+    });
     return reply.status(201).send({ id: runner.id, token, token_expires_at: null });
   });
 }

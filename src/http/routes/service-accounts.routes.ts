@@ -9,7 +9,7 @@ import {
 import type { InstanceContext } from '../../runtime/instance-context.ts';
 import type { User } from '../../store/schema.ts';
 import { apiParams, optionalBoolean, optionalString } from '../api-params.ts';
-import { actorOf, READ_API, requireScope, WRITE_API } from '../authenticate.ts';
+import { actingUserOf, actorOf, READ_API, requireScope, WRITE_API } from '../authenticate.ts';
 import { pageRequest, sendPage } from '../pagination.ts';
 
 type GroupParams = { Params: { id: string } };
@@ -41,10 +41,8 @@ export async function serviceAccountsRoutes(
     if (principal.user.is_admin !== 1) throw forbidden();
     return principal;
   };
-  const acting = (request: FastifyRequest, scopes: readonly string[]) => ({
-    user: requireScope(request, scopes).user,
-    ip: request.ip ?? null,
-  });
+  const acting = (request: FastifyRequest, scopes: readonly string[]) =>
+    actingUserOf(request, requireScope(request, scopes));
 
   app.post('/api/v4/service_accounts', async (request, reply) => {
     admin(request, WRITE_API);
