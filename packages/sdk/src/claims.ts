@@ -77,6 +77,8 @@ export function assertCloudConnectorClaims(payload: JWTPayload): CloudConnectorC
       'the token\'s "gitlab_instance_id" claim must be a string',
     );
   }
-  // jose has already checked that iss, aud and exp are present and well-typed.
-  return Object.freeze({ ...payload, scopes: Object.freeze([...scopes]) }) as CloudConnectorClaims;
+  // jose has already checked that iss, aud and exp are present and well-typed. The payload is the
+  // object jose just parsed for this call alone, so it is frozen in place rather than copied.
+  Object.freeze(scopes);
+  return Object.freeze(payload) as CloudConnectorClaims;
 }

@@ -1,11 +1,11 @@
-import { decodeJwt, jwtVerify } from 'jose';
+import { jwtVerify, type JWTVerifyOptions } from 'jose';
 import {
   assertCloudConnectorClaims,
   requireScopes,
   type CloudConnectorClaims,
   type ScopeMatch,
 } from './claims.ts';
-import { assertCanonicalCompact } from './compact-form.ts';
+import { assertCanonicalCompact, decodeJsonSegment } from './compact-form.ts';
 import { SdkError } from './errors.ts';
 import { IssuerKeySet, type FetchLike, type IssuerConfig } from './issuer-key-set.ts';
 import { VerifiedTokenCache } from './verified-token-cache.ts';
@@ -117,7 +117,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const audience = typeof options.audience === 'string' ? [options.audience] : [...options.audience];
   const clockTolerance = options.clockTolerance ?? 5;
   const keySets = buildKeySets(options, now);
-  const cache = new VerifiedTokenCache(options.verifiedCacheSize ?? 10_000);
+  const cacheSize = options.verifiedCacheSize ?? 10_000;
+  const cache = cacheSize > 0 ? new VerifiedTokenCache(cacheSize) : undefined;
   if (algorithms.length === 0 || audience.length === 0) {
     throw new SdkError(
       'invalid_configuration',
@@ -126,10 +127,26 @@ export function createVerifier(options: VerifierOptions): Verifier {
     );
   }
 
+  // What jose is told for each issuer, built once: it does not change between calls. Only an
+  // injected clock adds a per-call `currentDate`; otherwise jose reads the same system clock.
+  const checksOf = new Map<IssuerKeySet, JWTVerifyOptions>();
+  for (const keySet of keySets.values()) {
+    checksOf.set(keySet, {
+      issuer: keySet.config.issuer,
+      audience,
+      algorithms,
+      clockTolerance,
+      requiredClaims: ['exp'],
+      ...(options.type === undefined ? {} : { typ: options.type }),
+    });
+  }
+
   async function verifySignedToken(token: string): Promise<CloudConnectorClaims> {
-    assertCanonicalCompact(token);
-    const issuer = unverifiedIssuer(token);
-    const keySet = issuer === undefined ? undefined : keySets.get(issuer);
+    const [encodedHeader, encodedPayload] = assertCanonicalCompact(token);
+    const claims = decodeJsonSegment(encodedPayload);
+    if (claims === undefined) throw new SdkError('invalid_token', 'malformed', 'the token is malformed');
+    // `iss` read before the signature is checked only chooses which issuer's keys to try.
+    const keySet = typeof claims.iss === 'string' ? keySets.get(claims.iss) : undefined;
     if (keySet === undefined) {
       throw new SdkError(
         'invalid_token',
@@ -137,19 +154,19 @@ export function createVerifier(options: VerifierOptions): Verifier {
         'the token was issued by an issuer this service does not trust',
       );
     }
+    const at = now();
     try {
-      const { payload } = await jwtVerify(token, keySet.getKey, {
-        issuer: keySet.config.issuer,
-        audience,
-        algorithms,
-        clockTolerance,
-        requiredClaims: ['exp'],
-        currentDate: new Date(now()),
-        ...(options.type === undefined ? {} : { typ: options.type }),
-      });
+      const checks = checksOf.get(keySet)!;
+      // A key already chosen for this very header goes to jose directly; jose still checks the header
+      // (alg allow-list, crit) before using it. Otherwise jose asks the key set.
+      const { payload } = await jwtVerify(
+        token,
+        keySet.knownKey(encodedHeader) ?? keySet.getKey,
+        options.now === undefined ? checks : { ...checks, currentDate: new Date(at) },
+      );
       // jose checks `iat` only against a maximum age; a token dated ahead of our clock (beyond the
       // skew) was minted by a broken or hostile issuer, and its lifetime cannot be reasoned about.
-      if (typeof payload.iat === 'number' && payload.iat > now() / 1000 + clockTolerance) {
+      if (typeof payload.iat === 'number' && payload.iat > at / 1000 + clockTolerance) {
         throw new SdkError('invalid_token', 'not_yet_valid', 'the token was issued in the future');
       }
       return assertCloudConnectorClaims(payload);
@@ -172,11 +189,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
           `the token is longer than ${MAX_TOKEN_BYTES} bytes`,
         );
       }
-      const key = VerifiedTokenCache.keyOf(token);
-      let claims = cache.get(key, Math.floor(now() / 1000));
-      if (claims === undefined) {
+      let claims: CloudConnectorClaims | undefined;
+      if (cache === undefined) {
+        // No cache, no digest of the token: nothing would ever look it up.
         claims = await verifySignedToken(token);
-        cache.set(key, claims);
+      } else {
+        const key = VerifiedTokenCache.keyOf(token);
+        claims = cache.get(key, Math.floor(now() / 1000));
+        if (claims === undefined) {
+          claims = await verifySignedToken(token);
+          cache.set(key, claims);
+        }
       }
       requireScopes(claims.scopes, verifyOptions.scopes ?? [], verifyOptions.scopeMatch);
       return claims;
@@ -210,14 +233,4 @@ function buildKeySets(options: VerifierOptions, now: () => number): Map<string, 
   if (keySets.size === 0)
     throw new SdkError('invalid_configuration', 'configuration', 'a verifier needs at least one issuer');
   return keySets;
-}
-
-/** `iss` read before the signature is checked: it only chooses which issuer's keys to try. */
-function unverifiedIssuer(token: string): string | undefined {
-  try {
-    const { iss } = decodeJwt(token);
-    return typeof iss === 'string' ? iss : undefined;
-  } catch (error) {
-    throw SdkError.from(error);
-  }
 }

@@ -44,6 +44,9 @@ export interface KeySetPolicy {
   onError: ((error: Error, issuer: string) => void) | undefined;
 }
 
+/** Distinct token headers whose key is remembered; an issuer's tokens share a handful. */
+const MAX_RESOLVED_HEADERS = 64;
+
 /** A key-set document bigger than this is not a key set. */
 const MAX_DOCUMENT_BYTES = 512 * 1024;
 
@@ -62,6 +65,8 @@ export class IssuerKeySet {
   #attemptedAt = Number.NEGATIVE_INFINITY;
   #inflight: Promise<boolean> | undefined;
   #jwksUri: string | undefined;
+  /** Keys jose selected from `#keys`, by the header text they were selected for; emptied whenever `#keys` changes. */
+  #resolved = new Map<string, CryptoKey>();
 
   constructor(
     readonly config: IssuerConfig,
@@ -70,12 +75,36 @@ export class IssuerKeySet {
     this.#jwksUri = config.jwksUri;
   }
 
-  /** A jose key resolver bound to this issuer only. */
-  readonly getKey = async (header: JWTHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
+  /**
+   * A jose key resolver bound to this issuer only. Once a token header has been resolved against the
+   * current key set, it answers synchronously: jose's key-set lookup (filtering every JWK, an async
+   * import cache) is then off the hot path of every verification.
+   */
+  readonly getKey = (
+    header: JWTHeaderParameters,
+    token: FlattenedJWSInput,
+  ): CryptoKey | Promise<CryptoKey> => {
     // Selecting by kid is what makes "unknown key → refetch once" well defined; Cloud Connector tokens always carry one.
     if (typeof header.kid !== 'string' || header.kid === '') {
       throw new SdkError('invalid_token', 'missing_kid', 'the token header has no "kid"');
     }
+    return (token.protected && this.knownKey(token.protected)) || this.#resolve(header, token);
+  };
+
+  /**
+   * The key jose already chose from the current key set for this very header (its base64url text),
+   * if any — synchronously, without decoding it. Every token of one issuer's key carries the same
+   * header, so the header text names jose's choice; only headers jose accepted are remembered.
+   */
+  knownKey(encodedHeader: string): CryptoKey | undefined {
+    if (this.#keys === undefined) return undefined;
+    if (this.policy.now() - this.#loadedAt > this.policy.maxAgeMs) {
+      void this.#refreshIfAllowed(); // stale-while-revalidate: this request uses the keys we have
+    }
+    return this.#resolved.get(encodedHeader);
+  }
+
+  async #resolve(header: JWTHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> {
     if (this.#keys === undefined) {
       await this.#refreshIfAllowed();
       if (this.#keys === undefined) {
@@ -85,18 +114,28 @@ export class IssuerKeySet {
           "the token issuer's keys cannot be fetched right now",
         );
       }
-    } else if (this.policy.now() - this.#loadedAt > this.policy.maxAgeMs) {
-      void this.#refreshIfAllowed(); // stale-while-revalidate: this request uses the keys we have
     }
     try {
-      return await this.#keys(header, token);
+      return await this.#lookUp(header, token);
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
       // The issuer may have rotated: look again, unless we looked moments ago.
       if (!(await this.#refreshIfAllowed())) throw SdkError.from(error);
-      return this.#keys(header, token);
+      return this.#lookUp(header, token);
     }
-  };
+  }
+
+  /** jose's selection among the current keys, remembered until the key set changes. */
+  async #lookUp(header: JWTHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> {
+    const keys = this.#keys!;
+    const key = await keys(header, token);
+    if (keys === this.#keys && token.protected) {
+      // Headers can differ in members jose ignores; a flood of such variants must not grow this.
+      if (this.#resolved.size >= MAX_RESOLVED_HEADERS) this.#resolved.clear();
+      this.#resolved.set(token.protected, key);
+    }
+    return key;
+  }
 
   #refreshIfAllowed(): Promise<boolean> {
     if (this.#inflight) return this.#inflight;
@@ -117,6 +156,7 @@ export class IssuerKeySet {
       // An unchanged set keeps its jose instance, and with it the keys already imported.
       if (fingerprint !== this.#fingerprint || this.#keys === undefined) {
         this.#keys = createLocalJWKSet(jwks);
+        this.#resolved = new Map();
         this.#fingerprint = fingerprint;
       }
       this.#loadedAt = this.policy.now();

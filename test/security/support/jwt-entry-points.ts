@@ -1,12 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import * as grpc from '@grpc/grpc-js';
 import { createVerifier, SdkError, TokenAuthority, type IssuerConfig } from '@tessera/sdk';
 import { buildAiGateway } from '../../../src/services/ai-gateway/build-ai-gateway.ts';
-import { startWorkflowService } from '../../../src/services/workflow-service/start-workflow-service.ts';
-import { createWorkflowClient } from '../../../src/services/workflow-service/workflow-client.ts';
 import { rememberSecret } from '../../support/secrets.ts';
 import { serviceLogger } from '../../services/support/test-issuer.ts';
 import { exchange } from './exchange.ts';
+import { workflowExecuteWorkflow, workflowGenerateToken } from './workflow-entry-points.ts';
 
 /** What presenting a token to an entry point came to, in one shape for HTTP, gRPC and the SDK. */
 export interface Outcome {
@@ -41,6 +39,11 @@ export interface EntryPointTraits {
   requiresTyp: boolean;
   /** Takes the token as a string (not through a header, which cannot carry a line break). */
   takesAnyString: boolean;
+  /**
+   * Trusts only the first issuer under test (a verifier of one issuer's tokens), so a token naming
+   * the second one is from an unknown issuer there rather than signed with a key of the wrong one.
+   */
+  singleIssuer: boolean;
 }
 
 export interface EntryPointFactory extends EntryPointTraits {
@@ -55,6 +58,7 @@ const sdkVerifier: EntryPointFactory = {
   name: 'SDK verifier (createVerifier)',
   requiresTyp: true,
   takesAnyString: true,
+  singleIssuer: false,
   async start(issuers) {
     const verifier = createVerifier({
       ...VERIFIER_TUNING,
@@ -87,85 +91,92 @@ const sdkVerifier: EntryPointFactory = {
   },
 };
 
-const aiGateway: EntryPointFactory = {
-  name: 'AI gateway POST /v2/completions',
-  requiresTyp: false,
-  takesAnyString: false,
-  async start(issuers) {
-    const gateway = await buildAiGateway({
-      issuers,
-      authority: await TokenAuthority.create({ issuer: 'gitlab-ai-gateway' }),
-      verifier: VERIFIER_TUNING,
-      logger: serviceLogger('jwt-attacks-gateway'),
-    });
-    await gateway.listen({ host: '127.0.0.1', port: 0 });
-    const url = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}/v2/completions`;
-    return {
-      name: this.name,
-      audience: 'gitlab-ai-gateway',
-      scopes: ['complete_code'],
-      refusedStatus: 401,
-      async present(token) {
-        const answer = await exchange(url, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ current_file: { file_name: 'a.py', content_above_cursor: 'def a():\n' } }),
-        });
-        const challenge = answer.headers['www-authenticate'];
-        return {
-          accepted: answer.status === 200,
-          status: answer.status,
-          error: answer.json?.error,
-          message: answer.json?.error_description,
-          challenge: typeof challenge === 'string' ? challenge : undefined,
-        };
-      },
-      stop: () => gateway.close(),
-    };
-  },
-};
-
-const workflowService: EntryPointFactory = {
-  name: 'workflow service gRPC GenerateToken',
-  requiresTyp: false,
-  takesAnyString: false,
-  async start(issuers) {
-    const logger = serviceLogger('jwt-attacks-workflow');
-    const service = await startWorkflowService({ port: 0, issuers, verifier: VERIFIER_TUNING, logger });
-    const client = createWorkflowClient(service.address);
-    return {
-      name: this.name,
-      audience: 'gitlab-duo-workflow-service',
-      scopes: ['duo_workflow_generate_token'],
-      refusedStatus: 'UNAUTHENTICATED',
-      async present(token) {
-        try {
-          const issued = await client.generateToken(token, { globalUserId: 'security-suite-user' });
-          rememberSecret(issued.token);
-          return { accepted: true, status: 'OK' };
-        } catch (error) {
-          const failure = error as grpc.ServiceError;
-          if (typeof failure.code !== 'number') throw error;
+/** One route of the AI gateway (both share its one verifier), with what a call to it needs. */
+function aiGatewayRoute(route: {
+  name: string;
+  path: string;
+  scopes: string[];
+  headers: Record<string, string>;
+  body: string;
+  /** The secret a successful answer carries, if any (kept for the leak check). */
+  issued?: (json: Record<string, unknown>) => unknown;
+}): EntryPointFactory {
+  return {
+    name: route.name,
+    requiresTyp: false,
+    takesAnyString: false,
+    singleIssuer: false,
+    async start(issuers) {
+      const gateway = await buildAiGateway({
+        issuers,
+        authority: await TokenAuthority.create({ issuer: 'gitlab-ai-gateway' }),
+        verifier: VERIFIER_TUNING,
+        logger: serviceLogger('jwt-attacks-gateway'),
+      });
+      await gateway.listen({ host: '127.0.0.1', port: 0 });
+      const url = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}${route.path}`;
+      return {
+        name: route.name,
+        audience: 'gitlab-ai-gateway',
+        scopes: route.scopes,
+        refusedStatus: 401,
+        async present(token) {
+          const answer = await exchange(url, {
+            method: 'POST',
+            headers: {
+              authorization: `Bearer ${token}`,
+              'content-type': 'application/json',
+              ...route.headers,
+            },
+            body: route.body,
+          });
+          const issued = answer.status === 200 ? route.issued?.(answer.json) : undefined;
+          if (typeof issued === 'string') rememberSecret(issued);
+          const challenge = answer.headers['www-authenticate'];
           return {
-            accepted: false,
-            status: grpc.status[failure.code]!,
-            error: failure.code === grpc.status.UNAUTHENTICATED ? 'invalid_token' : undefined,
-            message: failure.details,
+            accepted: answer.status === 200,
+            status: answer.status,
+            error: answer.json?.error,
+            message: answer.json?.error_description,
+            challenge: typeof challenge === 'string' ? challenge : undefined,
           };
-        }
-      },
-      async stop() {
-        client.close();
-        await service.close();
-      },
-    };
-  },
-};
+        },
+        stop: () => gateway.close(),
+      };
+    },
+  };
+}
+
+const aiGatewayCompletions = aiGatewayRoute({
+  name: 'AI gateway POST /v2/completions',
+  path: '/v2/completions',
+  scopes: ['complete_code'],
+  headers: {},
+  body: JSON.stringify({ current_file: { file_name: 'a.py', content_above_cursor: 'def a():\n' } }),
+});
+
+/** Exchanges an instance token for a gateway-signed user token: a JWT in, a JWT out. */
+const aiGatewayUserAccessToken = aiGatewayRoute({
+  name: 'AI gateway POST /v1/code/user_access_token',
+  path: '/v1/code/user_access_token',
+  scopes: ['complete_code'],
+  headers: { 'x-gitlab-global-user-id': 'security-suite-user' },
+  body: '{}',
+  issued: (json) => json.token,
+});
 
 /**
- * Every entry point that accepts a JWT today. **Instance endpoints that take JWTs** (none yet: the
- * OAuth token endpoint's JWT assertions, the registry's token consumers, …) are added here as one
- * more factory, with the audience, scopes and refusal shape they use; every row of the attack table
- * then runs against them too.
+ * Every entry point that accepts a JWT. The instance itself and the license authority verify none:
+ * they authenticate opaque secrets (PATs, job tokens, OAuth tokens, license keys) — the instance's
+ * token inspector checks a JWT's signature only to display the result, and the instance token it
+ * receives from the license authority is read, not trusted as a credential (docs/security.md). A new
+ * JWT entry point is one more factory here, with the audience, scopes and refusal shape it uses;
+ * every row of the attack table then runs against it too.
  */
-export const JWT_ENTRY_POINTS: EntryPointFactory[] = [sdkVerifier, aiGateway, workflowService];
+export const JWT_ENTRY_POINTS: EntryPointFactory[] = [
+  sdkVerifier,
+  aiGatewayCompletions,
+  aiGatewayUserAccessToken,
+  workflowGenerateToken,
+  workflowExecuteWorkflow,
+];
