@@ -1,10 +1,55 @@
 import type { Executor } from './database.ts';
 import type { AuditEvent, AuditEventsTable } from './schema.ts';
 import type { Insertable } from 'kysely';
+import { preparedCommand } from './prepared-query.ts';
 
 export async function insertAuditEvent(db: Executor, event: Insertable<AuditEventsTable>): Promise<void> {
-  await db.insertInto('audit_events').values(event).execute();
+  await insertEvent(
+    db,
+    event.created_at,
+    event.author_id ?? null,
+    event.author_name,
+    event.action,
+    event.entity_type,
+    event.entity_id ?? null,
+    event.target_type ?? null,
+    event.target_id ?? null,
+    event.target_details ?? null,
+    event.ip_address ?? null,
+    event.details,
+  );
 }
+
+// Every credential change writes one, inside its transaction: compiled once.
+const insertEvent = preparedCommand(
+  (
+    db: Executor,
+    created_at: string,
+    author_id: number | null,
+    author_name: string,
+    action: string,
+    entity_type: string,
+    entity_id: string | null,
+    target_type: string | null,
+    target_id: string | null,
+    target_details: string | null,
+    ip_address: string | null,
+    details: string,
+  ) =>
+    db.insertInto('audit_events').values({
+      created_at,
+      author_id,
+      author_name,
+      action,
+      entity_type,
+      entity_id,
+      target_type,
+      target_id,
+      target_details,
+      ip_address,
+      details,
+    }),
+);
 
 export interface AuditEventFilter {
   authorId?: number;

@@ -1,5 +1,6 @@
 import type { Insertable } from 'kysely';
 import type { Executor } from './database.ts';
+import { preparedQuery } from './prepared-query.ts';
 import type { OAuthApplication, OAuthApplicationsTable } from './oauth.tables.ts';
 
 /** Stores a new application (its secret's digest, never the secret) and returns the row. */
@@ -15,8 +16,13 @@ export async function findOAuthApplicationByUid(
   db: Executor,
   uid: string,
 ): Promise<OAuthApplication | undefined> {
-  return db.selectFrom('oauth_applications').selectAll().where('uid', '=', uid).executeTakeFirst();
+  return (await applicationByUid(db, uid))[0];
 }
+
+// Every token, revocation and introspection request authenticates its client: compiled once.
+const applicationByUid = preparedQuery((db: Executor, uid: string) =>
+  db.selectFrom('oauth_applications').selectAll().where('uid', '=', uid),
+);
 
 export async function findOAuthApplicationById(
   db: Executor,

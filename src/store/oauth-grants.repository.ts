@@ -1,5 +1,6 @@
 import type { Insertable } from 'kysely';
 import type { Executor } from './database.ts';
+import { preparedCommand, preparedQuery } from './prepared-query.ts';
 import type {
   OAuthAuthorizationCode,
   OAuthAuthorizationCodesTable,
@@ -22,8 +23,22 @@ export async function insertOAuthGrant(
 }
 
 export async function findOAuthGrantById(db: Executor, id: number): Promise<OAuthGrant | undefined> {
-  return db.selectFrom('oauth_grants').selectAll().where('id', '=', id).executeTakeFirst();
+  return (await grantById(db, id))[0];
 }
+
+/*
+ * The queries of every OAuth-authenticated request and every refresh are compiled once (see
+ * prepared-query.ts): Kysely's per-call compilation cost more than SQLite's work on this path.
+ */
+const grantById = preparedQuery((db: Executor, id: number) =>
+  db.selectFrom('oauth_grants').selectAll().where('id', '=', id),
+);
+const tokenByDigest = preparedQuery((db: Executor, digest: string) =>
+  db.selectFrom('oauth_tokens').selectAll().where('digest', '=', digest),
+);
+const tokenByRefreshDigest = preparedQuery((db: Executor, digest: string) =>
+  db.selectFrom('oauth_tokens').selectAll().where('refresh_digest', '=', digest),
+);
 
 /** Grants tagged with a workflow id, live or not. */
 export async function findOAuthGrantsByWorkflow(db: Executor, workflowId: string): Promise<OAuthGrant[]> {
@@ -105,8 +120,49 @@ export async function insertOAuthToken(
   db: Executor,
   token: Insertable<OAuthTokensTable>,
 ): Promise<OAuthToken> {
-  return db.insertInto('oauth_tokens').values(token).returningAll().executeTakeFirstOrThrow();
+  const [row] = await insertToken(
+    db,
+    token.grant_id,
+    token.digest,
+    token.refresh_digest ?? null,
+    token.scopes,
+    token.created_at,
+    token.expires_at,
+    token.revoked_at ?? null,
+    token.refreshed_at ?? null,
+    token.previous_token_id ?? null,
+  );
+  return row!;
 }
+
+const insertToken = preparedQuery(
+  (
+    db: Executor,
+    grant_id: number,
+    digest: string,
+    refresh_digest: string | null,
+    scopes: string,
+    created_at: string,
+    expires_at: string,
+    revoked_at: string | null,
+    refreshed_at: string | null,
+    previous_token_id: number | null,
+  ) =>
+    db
+      .insertInto('oauth_tokens')
+      .values({
+        grant_id,
+        digest,
+        refresh_digest,
+        scopes,
+        created_at,
+        expires_at,
+        revoked_at,
+        refreshed_at,
+        previous_token_id,
+      })
+      .returningAll(),
+);
 
 /** A token pair with the grant it belongs to. */
 export interface OAuthTokenWithGrant {
@@ -119,7 +175,7 @@ async function findWithGrant(
   column: 'digest' | 'refresh_digest',
   digest: string,
 ): Promise<OAuthTokenWithGrant | undefined> {
-  const token = await db.selectFrom('oauth_tokens').selectAll().where(column, '=', digest).executeTakeFirst();
+  const [token] = await (column === 'digest' ? tokenByDigest : tokenByRefreshDigest)(db, digest);
   if (!token) return undefined;
   const grant = await findOAuthGrantById(db, token.grant_id);
   return grant ? { token, grant } : undefined;
@@ -146,15 +202,18 @@ export async function findOAuthTokenByRefreshDigest(
  * another request spent it first: that request is the one that gets the new pair.
  */
 export async function spendOAuthRefreshToken(db: Executor, id: number, at: string): Promise<boolean> {
-  const result = await db
-    .updateTable('oauth_tokens')
-    .set({ refreshed_at: at, revoked_at: at })
-    .where('id', '=', id)
-    .where('refreshed_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  return (await spendRefreshToken(db, at, at, id)) > 0;
 }
+
+const spendRefreshToken = preparedCommand(
+  (db: Executor, refreshedAt: string, revokedAt: string, id: number) =>
+    db
+      .updateTable('oauth_tokens')
+      .set({ refreshed_at: refreshedAt, revoked_at: revokedAt })
+      .where('id', '=', id)
+      .where('refreshed_at', 'is', null)
+      .where('revoked_at', 'is', null),
+);
 
 /** Revokes one pair (its access and its refresh token). */
 export async function revokeOAuthToken(db: Executor, id: number, at: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { CompiledQuery, PostgresAdapter, type Compilable } from 'kysely';
+import { CompiledQuery, PostgresAdapter, type Compilable, type QueryResult } from 'kysely';
 import type { Executor } from './database.ts';
 
 /**
@@ -14,6 +14,27 @@ import type { Executor } from './database.ts';
 export function preparedQuery<P extends unknown[], R>(
   build: (db: Executor, ...placeholders: P) => Compilable<R>,
 ): (db: Executor, ...parameters: P) => Promise<R[]> {
+  const run = prepared(build);
+  return async (db, ...parameters) => (await run(db, ...parameters)).rows;
+}
+
+/**
+ * {@link preparedQuery} for an update or delete: resolves with how many rows it changed.
+ *
+ * @example
+ * const spend = preparedCommand((db, id: number) => db.updateTable('oauth_tokens').set({ spent: 1 }).where('id', '=', id));
+ * const changed = await spend(db, 42); // 1
+ */
+export function preparedCommand<P extends unknown[]>(
+  build: (db: Executor, ...placeholders: P) => Compilable<unknown>,
+): (db: Executor, ...parameters: P) => Promise<number> {
+  const run = prepared(build);
+  return async (db, ...parameters) => Number((await run(db, ...parameters)).numAffectedRows ?? 0);
+}
+
+function prepared<P extends unknown[], R>(
+  build: (db: Executor, ...placeholders: P) => Compilable<R>,
+): (db: Executor, ...parameters: P) => Promise<QueryResult<R>> {
   const compiled = new Map<string, { sql: string; slots: number[]; fixed: readonly unknown[] }>();
   return async (db, ...parameters) => {
     const dialect = db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
@@ -27,7 +48,6 @@ export function preparedQuery<P extends unknown[], R>(
     }
     const { slots, fixed } = entry;
     const values = slots.map((slot, i) => (slot >= 0 ? parameters[slot] : fixed[i]));
-    const result = await db.executeQuery<R>(CompiledQuery.raw(entry.sql, values));
-    return result.rows;
+    return db.executeQuery<R>(CompiledQuery.raw(entry.sql, values));
   };
 }

@@ -1,4 +1,5 @@
 import type { Executor } from './database.ts';
+import { preparedQuery } from './prepared-query.ts';
 import type { NewUser, User, UserUpdate } from './schema.ts';
 
 export async function insertUser(db: Executor, user: NewUser): Promise<User> {
@@ -6,8 +7,13 @@ export async function insertUser(db: Executor, user: NewUser): Promise<User> {
 }
 
 export async function findUserById(db: Executor, id: number): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return (await userById(db, id))[0];
 }
+
+// Every authenticated request of most kinds reads its user: compiled once.
+const userById = preparedQuery((db: Executor, id: number) =>
+  db.selectFrom('users').selectAll().where('id', '=', id),
+);
 
 export async function findUserByUsername(db: Executor, username: string): Promise<User | undefined> {
   return db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
