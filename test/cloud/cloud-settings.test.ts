@@ -11,6 +11,7 @@ describe('Cloud Connector settings', () => {
       licenseAuthorityUrl: 'http://127.0.0.1:9001',
       saasUrl: undefined,
       aiGatewayUrl: 'http://127.0.0.1:9002',
+      workflowServiceAddress: '127.0.0.1:9003',
       trustedIssuers: undefined,
       syncIntervalSeconds: 1800,
       retryBaseSeconds: 10,
