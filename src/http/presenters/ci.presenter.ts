@@ -36,8 +36,8 @@ export function presentPipeline(
   user: User | undefined,
   externalUrl: string,
 ) {
-  return {
-    ...presentPipelineBasic(pipeline, project, externalUrl),
+  // Object.assign, not a spread: see user.presenter.ts.
+  return Object.assign(presentPipelineBasic(pipeline, project, externalUrl), {
     before_sha: pipeline.before_sha,
     tag: pipeline.tag === 1,
     yaml_errors: pipeline.yaml_errors,
@@ -49,7 +49,7 @@ export function presentPipeline(
     queued_duration: seconds(pipeline.created_at, pipeline.started_at),
     coverage: null,
     detailed_status: { text: pipeline.status, label: pipeline.status, group: pipeline.status },
-  };
+  });
 }
 
 export function presentRunner(runner: Runner) {
