@@ -35,6 +35,26 @@ export function rotateAndRevokeForms(token: {
 }
 
 /**
+ * The one place a new secret is shown: a read-only field the page script can copy from (the button
+ * stays hidden without JavaScript, where selecting the field works instead).
+ */
+export function oneTimeSecretField(label: string, secret: string): SafeHtml {
+  return html`<div class="new-token">
+    <input
+      type="text"
+      id="new-token"
+      data-testid="new-token"
+      readonly
+      autocomplete="off"
+      spellcheck="false"
+      aria-label="${label}"
+      value="${secret}"
+    />
+    <button type="button" data-copy-target="new-token" hidden>Copy token</button>
+  </div>`;
+}
+
+/**
  * A service's refusal as a sentence under the form: `name is too long` becomes `Token name is too
  * long.` when `labels` names the field the way the form's label does.
  */

@@ -10,7 +10,7 @@ import type { Clock } from '../../util/clock.ts';
 import { badge, timeTag } from '../format.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { NewTokenNotice } from '../new-token-flash.ts';
-import { rotateAndRevokeForms } from '../token-forms.ts';
+import { oneTimeSecretField, rotateAndRevokeForms } from '../token-forms.ts';
 
 /** One line per scope, as the form explains them. */
 export const DEPLOY_TOKEN_SCOPE_DESCRIPTIONS: Record<DeployTokenScope, string> = {
@@ -37,19 +37,7 @@ export function newDeployTokenPanel(shown: NewTokenNotice): SafeHtml {
     <h2 id="new-token-heading">${rotated ? 'Your rotated deploy token' : 'Your new deploy token'}</h2>
     ${rotated ? overlapNotice(shown) : ''}
     <p>Username: <code data-testid="new-token-username">${shown.username ?? ''}</code></p>
-    <div class="new-token">
-      <input
-        type="text"
-        id="new-token"
-        data-testid="new-token"
-        readonly
-        autocomplete="off"
-        spellcheck="false"
-        aria-label="Your new deploy token"
-        value="${shown.plaintext}"
-      />
-      <button type="button" data-copy-target="new-token" hidden>Copy token</button>
-    </div>
+    ${oneTimeSecretField('Your new deploy token', shown.plaintext)}
     <p class="notice warning">
       <strong>Make sure you save it now — you won't be able to see it again.</strong> Anyone holding it can do
       what its scopes allow, with the username above.

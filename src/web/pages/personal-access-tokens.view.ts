@@ -5,7 +5,7 @@ import type { Clock } from '../../util/clock.ts';
 import { badge, timeTag } from '../format.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { NewTokenNotice } from '../new-token-flash.ts';
-import { rotateAndRevokeForms } from '../token-forms.ts';
+import { oneTimeSecretField, rotateAndRevokeForms } from '../token-forms.ts';
 
 /** Where the page lives: GitLab's path, so bookmarks carry over. */
 export const PAT_PAGE_PATH = '/-/user_settings/personal_access_tokens';
@@ -31,19 +31,7 @@ export function newTokenPanel(shown: NewTokenNotice): SafeHtml {
   return html`<section class="panel notice success" role="status" aria-labelledby="new-token-heading">
     <h2 id="new-token-heading">${heading}</h2>
     ${shown.action === 'rotated' ? html`<p>The previous secret of “${shown.tokenName}” no longer works.</p>` : ''}
-    <div class="new-token">
-      <input
-        type="text"
-        id="new-token"
-        data-testid="new-token"
-        readonly
-        autocomplete="off"
-        spellcheck="false"
-        aria-label="Your new personal access token"
-        value="${shown.plaintext}"
-      />
-      <button type="button" data-copy-target="new-token" hidden>Copy token</button>
-    </div>
+    ${oneTimeSecretField('Your new personal access token', shown.plaintext)}
     <p class="notice warning">
       <strong>Make sure you save it now — you won't be able to see it again.</strong> Treat it like a
       password: anyone holding it acts as you within its scopes.
