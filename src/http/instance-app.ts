@@ -31,6 +31,7 @@ import { oauthTokenRoutes } from './routes/oauth-token.routes.ts';
 import { oauthUserinfoRoutes } from './routes/oauth-userinfo.routes.ts';
 import { serviceAccountsRoutes } from './routes/service-accounts.routes.ts';
 import { aiWorkflowsRoutes } from './routes/ai-workflows.routes.ts';
+import { installCompositeIdentityBoundary } from './routes/composite-identity-boundary.ts';
 
 /** The instance role's HTTP server: every route it serves, registered in one place. */
 export async function buildInstanceApp(context: InstanceContext): Promise<FastifyInstance> {
@@ -54,6 +55,7 @@ export async function buildInstanceApp(context: InstanceContext): Promise<Fastif
   app.addHook('onClose', async () => context.failureLimiter.close?.());
   installCsrfProtection(app, context.secrets.digester);
   installJobTokenBoundary(app, context);
+  installCompositeIdentityBoundary(app);
   installProjectCiSettings(app, context);
   installAutoDevOpsProvisioning(app, context);
   await app.register(healthRoutes, { db: context.db, metrics: context.metrics });

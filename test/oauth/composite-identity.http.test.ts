@@ -185,6 +185,48 @@ describe('a composite token on the REST API', () => {
     });
   });
 
+  it('never creates, rotates or receives a credential, whatever its scopes, and the refusal changes nothing', async () => {
+    const { accessToken } = await compositeToken();
+    const p = mixed.id;
+    const g = group.id;
+    const routes = [
+      '/personal_access_tokens/self/rotate',
+      '/personal_access_tokens/1/rotate',
+      '/user/personal_access_tokens',
+      `/users/${world.alice.id}/personal_access_tokens`,
+      `/projects/${p}/access_tokens`,
+      `/projects/${p}/access_tokens/1/rotate`,
+      `/groups/${g}/access_tokens`,
+      `/projects/${p}/deploy_tokens`,
+      `/projects/${p}/deploy_tokens/1/rotate`,
+      `/groups/${g}/deploy_tokens`,
+      `/projects/${p}/triggers`,
+      '/user/runners',
+      '/applications',
+      '/applications/1/renew-secret',
+      '/user/applications',
+      '/code_suggestions/direct_access',
+      '/code_suggestions/tokens',
+      '/ai/duo_workflows/direct_access',
+      '/cloud_connector/instance_token',
+    ];
+    const db = world.instance.context.db;
+    const eventsBefore = (await db.selectFrom('audit_events').select('id').execute()).length;
+    for (const route of routes) {
+      const response = await fetch(api(route), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'agent', scopes: ['api'], runner_type: 'instance_type' }),
+      });
+      expect([route, response.status, await json(response)]).toEqual([
+        route,
+        403,
+        { message: '403 Forbidden - a composite identity cannot create credentials' },
+      ]);
+    }
+    expect((await db.selectFrom('audit_events').select('id').execute()).length).toBe(eventsBefore);
+  });
+
   it('is refused at authentication without exactly one user scope naming an active person', async () => {
     const { accessToken, tokenId } = await compositeToken();
     const db = world.instance.context.db;

@@ -17,6 +17,7 @@ import { READ_API, WRITE_API, actorOf, presentedToken, requireScope } from '../a
 import { presentAccessToken } from '../presenters/access-token.presenter.ts';
 import { newTokenRequest, numericId, rotationExpiresAt, tokenQuery } from './access-token-request.ts';
 import { pageRequest, sendPage } from '../pagination.ts';
+import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
 
 type IdParams = { Params: { id: string } };
 
@@ -91,6 +92,7 @@ export async function accessTokensRoutes(
   app.post(
     '/api/v4/personal_access_tokens/self/rotate',
     {
+      ...CREATES_CREDENTIAL,
       // A revoked secret presented for rotation is a leaked one: its whole family is revoked, and the
       // client still gets the same 401 as for any dead token.
       onError: async (request: FastifyRequest, _reply, error) => {
@@ -107,14 +109,14 @@ export async function accessTokensRoutes(
     },
   );
 
-  app.post<IdParams>('/api/v4/personal_access_tokens/:id/rotate', async (request) => {
+  app.post<IdParams>('/api/v4/personal_access_tokens/:id/rotate', CREATES_CREDENTIAL, async (request) => {
     const principal = requireScope(request, WRITE_API);
     const token = await findVisiblePersonalAccessToken(deps, principal.user, numericId(request.params.id));
     const rotated = await rotateAccessToken(deps, actorOf(request), token, rotationExpiresAt(request));
     return presentAccessToken(rotated.token, clock, rotated.plaintext);
   });
 
-  app.post('/api/v4/user/personal_access_tokens', async (request, reply) => {
+  app.post('/api/v4/user/personal_access_tokens', CREATES_CREDENTIAL, async (request, reply) => {
     const principal = requireScope(request, WRITE_API);
     const issued = await createPersonalAccessToken(
       deps,
@@ -126,17 +128,21 @@ export async function accessTokensRoutes(
     return reply.status(201).send(presentAccessToken(issued.token, clock, issued.plaintext));
   });
 
-  app.post<IdParams>('/api/v4/users/:id/personal_access_tokens', async (request, reply) => {
-    const principal = requireScope(request, WRITE_API);
-    const ownerId = numericId(request.params.id);
-    if (Number.isNaN(ownerId)) throw notFound('User');
-    const issued = await createPersonalAccessToken(
-      deps,
-      actorOf(request),
-      principal.user,
-      ownerId,
-      newTokenRequest(request),
-    );
-    return reply.status(201).send(presentAccessToken(issued.token, clock, issued.plaintext));
-  });
+  app.post<IdParams>(
+    '/api/v4/users/:id/personal_access_tokens',
+    CREATES_CREDENTIAL,
+    async (request, reply) => {
+      const principal = requireScope(request, WRITE_API);
+      const ownerId = numericId(request.params.id);
+      if (Number.isNaN(ownerId)) throw notFound('User');
+      const issued = await createPersonalAccessToken(
+        deps,
+        actorOf(request),
+        principal.user,
+        ownerId,
+        newTokenRequest(request),
+      );
+      return reply.status(201).send(presentAccessToken(issued.token, clock, issued.plaintext));
+    },
+  );
 }

@@ -15,6 +15,7 @@ import { EVENT_ROLE, STATUS_EVENTS, type StatusEvent } from '../../workflows/wor
 import { noteView, workflowView } from '../../workflows/workflow-view.ts';
 import { apiParams, requiredInteger } from '../api-params.ts';
 import { actingUserOf, requireScope } from '../authenticate.ts';
+import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
 
 /** A person starts workflows and gets workflow-service tokens with one of these (a session needs none). */
 const PERSON_SCOPES = ['api', 'ai_workflows'] as const;
@@ -52,7 +53,7 @@ export async function aiWorkflowsRoutes(
     return reply.status(201).send(await workflowView(db, workflow));
   });
 
-  app.post(`${BASE}/direct_access`, async (request, reply) => {
+  app.post(`${BASE}/direct_access`, CREATES_CREDENTIAL, async (request, reply) => {
     const access = await issueDirectAccess(context, person(request), {
       workflowId: apiParams(request).workflow_id,
     });

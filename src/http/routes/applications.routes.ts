@@ -15,6 +15,7 @@ import { actorOf, READ_API, requireScope, WRITE_API } from '../authenticate.ts';
 import { pageRequest, sendPage } from '../pagination.ts';
 import { presentOAuthApplication } from '../presenters/oauth-application.presenter.ts';
 import { numericId } from './access-token-request.ts';
+import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
 
 type IdParams = { Params: { id: string } };
 
@@ -54,7 +55,7 @@ export async function applicationsRoutes(
     const ownerFor = (request: FastifyRequest, scopes: readonly string[]) =>
       owner(requireScope(request, scopes));
 
-    app.post(base, async (request, reply) => {
+    app.post(base, CREATES_CREDENTIAL, async (request, reply) => {
       const ownerId = ownerFor(request, WRITE_API);
       const params = apiParams(request);
       const created = await createApplication(deps, actorOf(request), {
@@ -91,7 +92,7 @@ export async function applicationsRoutes(
       return reply.status(204).send();
     });
 
-    app.post<IdParams>(`${base}/:id/renew-secret`, async (request, reply) => {
+    app.post<IdParams>(`${base}/:id/renew-secret`, CREATES_CREDENTIAL, async (request, reply) => {
       const ownerId = ownerFor(request, WRITE_API);
       const id = numericId(request.params.id);
       if (Number.isNaN(id)) throw notFound('Application');

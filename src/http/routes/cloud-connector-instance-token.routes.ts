@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { CloudConnector } from '../../cloud/instance/cloud-connector.ts';
 import { apiParams } from '../api-params.ts';
 import { requireScope } from '../authenticate.ts';
+import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
 
 /**
  * `POST /api/v4/cloud_connector/instance_token` on a SaaS-realm instance: a self-managed instance in
@@ -12,7 +13,7 @@ export async function cloudConnectorInstanceTokenRoutes(
   app: FastifyInstance,
   options: { cloud: CloudConnector },
 ): Promise<void> {
-  app.post('/api/v4/cloud_connector/instance_token', async (request, reply) => {
+  app.post('/api/v4/cloud_connector/instance_token', CREATES_CREDENTIAL, async (request, reply) => {
     const principal = requireScope(request, ['ai_features', 'api']);
     const issued = await options.cloud.instanceTokenForServiceAccount(
       principal.user,

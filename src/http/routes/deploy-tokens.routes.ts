@@ -19,6 +19,7 @@ import { pageRequest, sendPage } from '../pagination.ts';
 import { presentDeployToken, presentExpiringDeployToken } from '../presenters/deploy-token.presenter.ts';
 import { numericId } from './access-token-request.ts';
 import { activeParam, expiringDaysParam, newDeployTokenRequest } from './deploy-token-request.ts';
+import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
 
 type ResourceParams = { Params: { id: string } };
 type TokenParams = { Params: { id: string; token_id: string } };
@@ -77,7 +78,7 @@ export async function deployTokensRoutes(
       return sendPage(request, reply, baseUrl, page, total, body);
     });
 
-    app.post<ResourceParams>(base, async (request, reply) => {
+    app.post<ResourceParams>(base, CREATES_CREDENTIAL, async (request, reply) => {
       const principal = requireScope(request, WRITE_API);
       const resource = await resourceOf(request.params.id);
       const newToken = newDeployTokenRequest(request);
@@ -113,7 +114,7 @@ export async function deployTokensRoutes(
       return reply.status(204).send();
     });
 
-    app.post<TokenParams>(`${base}/:token_id/rotate`, async (request) => {
+    app.post<TokenParams>(`${base}/:token_id/rotate`, CREATES_CREDENTIAL, async (request) => {
       const principal = requireScope(request, WRITE_API);
       const resource = await resourceOf(request.params.id);
       const tokenId = numericId(request.params.token_id);

@@ -16,6 +16,7 @@ import { actingUserOf, READ_API, requireScope, WRITE_API } from '../authenticate
 import { sendArrayPage } from '../pagination.ts';
 import { presentPipeline } from '../presenters/ci.presenter.ts';
 import { presentUserBasic } from '../presenters/user.presenter.ts';
+import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
 
 /**
  * Pipeline trigger tokens: `/api/v4/projects/:id/triggers` (maintainers manage them) and
@@ -39,13 +40,17 @@ export async function pipelineTriggersRoutes(
     owner: owner ? presentUserBasic(owner, url) : null,
   });
 
-  app.post<{ Params: { id: string } }>('/api/v4/projects/:id/triggers', async (request, reply) => {
-    const principal = requireScope(request, WRITE_API);
-    const description = optionalString(apiParams(request), 'description') ?? '';
-    const acting = actingUserOf(request, principal);
-    const { trigger, token } = await createPipelineTrigger(deps, acting, request.params.id, description);
-    return reply.status(201).send(present(trigger, principal.user, token));
-  });
+  app.post<{ Params: { id: string } }>(
+    '/api/v4/projects/:id/triggers',
+    CREATES_CREDENTIAL,
+    async (request, reply) => {
+      const principal = requireScope(request, WRITE_API);
+      const description = optionalString(apiParams(request), 'description') ?? '';
+      const acting = actingUserOf(request, principal);
+      const { trigger, token } = await createPipelineTrigger(deps, acting, request.params.id, description);
+      return reply.status(201).send(present(trigger, principal.user, token));
+    },
+  );
 
   app.get<{ Params: { id: string } }>('/api/v4/projects/:id/triggers', async (request, reply) => {
     const principal = requireScope(request, READ_API);

@@ -16,6 +16,7 @@ import { READ_API, WRITE_API, actorOf, requireScope } from '../authenticate.ts';
 import { presentAccessToken } from '../presenters/access-token.presenter.ts';
 import { newTokenRequest, numericId, rotationExpiresAt, tokenQuery } from './access-token-request.ts';
 import { pageRequest, sendPage } from '../pagination.ts';
+import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
 
 type ResourceParams = { Params: { id: string } };
 type TokenParams = { Params: { id: string; token_id: string } };
@@ -67,7 +68,7 @@ export async function resourceAccessTokensRoutes(
       );
     });
 
-    app.post<ResourceParams>(base, async (request, reply) => {
+    app.post<ResourceParams>(base, CREATES_CREDENTIAL, async (request, reply) => {
       const principal = requireScope(request, WRITE_API);
       const resource = await resourceOf(request.params.id);
       const issued = await createResourceAccessToken(
@@ -100,7 +101,7 @@ export async function resourceAccessTokensRoutes(
       return reply.status(204).send();
     });
 
-    app.post<TokenParams>(`${base}/:token_id/rotate`, async (request) => {
+    app.post<TokenParams>(`${base}/:token_id/rotate`, CREATES_CREDENTIAL, async (request) => {
       const principal = requireScope(request, WRITE_API);
       const resource = await resourceOf(request.params.id);
       const token = await findResourceAccessToken(

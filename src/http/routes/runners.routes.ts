@@ -5,6 +5,7 @@ import { badRequest } from '../../errors/tessera-error.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
 import { apiParams, optionalBoolean, optionalChoice, optionalString, type ApiParams } from '../api-params.ts';
 import { actingUserOf, requireScope } from '../authenticate.ts';
+import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
 
 /** `POST /api/v4/user/runners`: an administrator or a project maintainer registers a runner and gets its token once. */
 export async function runnersRoutes(
@@ -13,7 +14,7 @@ export async function runnersRoutes(
 ): Promise<void> {
   const deps = ciDeps(options.context);
 
-  app.post('/api/v4/user/runners', async (request, reply) => {
+  app.post('/api/v4/user/runners', CREATES_CREDENTIAL, async (request, reply) => {
     const principal = requireScope(request, ['api', 'create_runner']);
     const params = apiParams(request);
     const runnerType = optionalChoice(params, 'runner_type', RUNNER_TYPES);
