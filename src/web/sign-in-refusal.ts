@@ -22,7 +22,7 @@ const MESSAGES: Record<Reason, string> = {
  * signInRefusalLocation(new TesseraError('rate_limited', '…', { retryAfterSeconds: 60 }))
  * // '/users/sign_in?error=rate_limited&retry_after=60'
  */
-export function signInRefusalLocation(error: TesseraError): string {
+export function signInRefusalLocation(error: TesseraError, returnTo: string | null = null): string {
   const params = new URLSearchParams();
   if (error.code === 'rate_limited') {
     params.set('error', 'rate_limited');
@@ -30,7 +30,44 @@ export function signInRefusalLocation(error: TesseraError): string {
   } else {
     params.set('error', error.code === 'bad_request' ? 'missing_field' : 'invalid_login');
   }
+  if (returnTo) params.set('redirect_to', returnTo);
   return `${SIGN_IN_PATH}?${params.toString()}`;
+}
+
+/** The sign-in page for a browser that asked for `returnTo` first, so it comes back there after. */
+export function signInLocation(returnTo: string): string {
+  const path = safeReturnPath(returnTo);
+  return path && path !== '/' ? `${SIGN_IN_PATH}?redirect_to=${encodeURIComponent(path)}` : SIGN_IN_PATH;
+}
+
+const MAX_RETURN_PATH = 2048;
+const PROBE_ORIGIN = 'http://tessera.invalid';
+
+/**
+ * A `redirect_to` value made safe: a path of this site (`/oauth/authorize?…`), or null. Anything
+ * that could leave the site — another origin, `//host`, `/\host`, a scheme, control characters — is
+ * null, so a crafted sign-in link cannot send a person elsewhere after they sign in.
+ *
+ * @example
+ * safeReturnPath('/oauth/authorize?client_id=x'); // '/oauth/authorize?client_id=x'
+ * safeReturnPath('//evil.example/'); // null
+ */
+export function safeReturnPath(value: unknown): string | null {
+  if (typeof value !== 'string' || value.length > MAX_RETURN_PATH) return null;
+  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return null;
+  for (const char of value) {
+    const code = char.charCodeAt(0);
+    if (code < 0x20 || code === 0x7f || char === '\\') return null;
+  }
+  let url: URL;
+  try {
+    url = new URL(value, PROBE_ORIGIN);
+  } catch {
+    return null;
+  }
+  if (url.origin !== PROBE_ORIGIN) return null;
+  if (url.pathname === SIGN_IN_PATH) return null;
+  return `${url.pathname}${url.search}`;
 }
 
 /** The message for the `error` and `retry_after` query parameters; null for none or an unknown one. */

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TesseraError } from '../errors/tessera-error.ts';
 import { html, type SafeHtml } from './html.ts';
+import { signInLocation } from './sign-in-refusal.ts';
 import { renderPage } from './layout.ts';
 import type { WebDeps } from './web-page.ts';
 import { viewerOf } from './web-request.ts';
@@ -32,7 +33,7 @@ export function installWebErrorPages(app: FastifyInstance, deps: WebDeps): void 
           : error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500
             ? error.statusCode
             : 500;
-    if (status === 401 && request.method === 'GET') return reply.redirect('/users/sign_in', 302);
+    if (status === 401 && request.method === 'GET') return reply.redirect(signInLocation(request.url), 302);
     if (status >= 500) request.log.error({ err: error }, 'web request failed');
     return sendErrorPage(reply, deps, request, status);
   });

@@ -46,7 +46,9 @@ describe('project and AI pages over plain HTTP', () => {
   it('sends a signed-out visitor to sign in, and hides projects from those who may not see them', async () => {
     const signedOut = await get('/top/sub/deep/-/settings/ci_cd');
     expect(signedOut.status).toBe(302);
-    expect(signedOut.headers.get('location')).toBe('/users/sign_in');
+    expect(signedOut.headers.get('location')).toBe(
+      `/users/sign_in?redirect_to=${encodeURIComponent('/top/sub/deep/-/settings/ci_cd')}`,
+    );
     expect((await get('/top/sub/deep/-/pipelines', asBob)).status).toBe(404);
     expect((await get('/top/sub/nothing/-/pipelines', asAlice)).status).toBe(404);
     expect((await get('/top/sub/deep/-/jobs/999', asAlice)).status).toBe(404);

@@ -56,7 +56,7 @@ describe('web pages over plain HTTP', () => {
   it('a signed-out visitor is sent to the sign-in page, which has labelled fields', async () => {
     const page = await fetch(`${instance.url}${PAT_PAGE}`, { redirect: 'manual' });
     expect(page.status).toBe(302);
-    expect(page.headers.get('location')).toBe('/users/sign_in');
+    expect(page.headers.get('location')).toBe(`/users/sign_in?redirect_to=${encodeURIComponent(PAT_PAGE)}`);
     const signIn = await fetch(`${instance.url}/users/sign_in`);
     expect(signIn.status).toBe(200);
     const body = await signIn.text();
@@ -70,7 +70,7 @@ describe('web pages over plain HTTP', () => {
       headers: { 'private-token': aliceToken },
     });
     expect(page.status).toBe(302);
-    expect(page.headers.get('location')).toBe('/users/sign_in');
+    expect(page.headers.get('location')).toBe(`/users/sign_in?redirect_to=${encodeURIComponent(PAT_PAGE)}`);
     // Nor can a token drive the forms (which are not CSRF-checked for tokens).
     const post = await fetch(`${instance.url}${PAT_PAGE}`, {
       method: 'POST',

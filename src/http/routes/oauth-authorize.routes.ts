@@ -16,6 +16,7 @@ import { oauthDeps } from '../../tokens/oauth/oauth-deps.ts';
 import { scopeString } from '../../tokens/oauth/oauth-scopes.ts';
 import { actorOf } from '../authenticate.ts';
 import { SESSION_COOKIE } from '../session-authentication.ts';
+import { signInLocation } from '../../web/sign-in-refusal.ts';
 import {
   authorizationErrorPage,
   consentPage,
@@ -46,7 +47,7 @@ export async function oauthAuthorizeRoutes(
     const principal = request.principal;
     const sessionId = request.cookies[SESSION_COOKIE];
     if (principal?.credential.kind !== 'session' || !sessionId) {
-      void reply.redirect(`/users/sign_in?redirect_to=${encodeURIComponent(request.url)}`, 302);
+      void reply.redirect(signInLocation(request.url), 302);
       return null;
     }
     return { principal, csrfToken: csrfTokenFor(deps.digester, sessionId) };

@@ -5,7 +5,7 @@ import type { InstanceContext } from '../../runtime/instance-context.ts';
 import { actorOf } from '../authenticate.ts';
 import { presentUserPrivate } from '../presenters/user.presenter.ts';
 import { SESSION_COOKIE, sessionCookieOptions } from '../session-authentication.ts';
-import { isSignInRefusal, signInRefusalLocation } from '../../web/sign-in-refusal.ts';
+import { isSignInRefusal, safeReturnPath, signInRefusalLocation } from '../../web/sign-in-refusal.ts';
 
 /**
  * Browser sign-in and sign-out at GitLab's paths, and `GET /-/session` for the web UI. The form
@@ -20,16 +20,18 @@ export async function sessionsRoutes(
   const cookie = sessionCookieOptions(context.settings);
 
   app.post('/users/sign_in', async (request, reply) => {
+    // Where the browser was going when it was sent to sign in (the OAuth consent page, a settings page).
+    const returnTo = safeReturnPath((request.body as Record<string, unknown> | undefined)?.redirect_to);
     try {
       const { login, password } = credentials(request.body);
       const signedIn = await signIn(sessions, { login, password, ip: request.ip });
       void reply.setCookie(SESSION_COOKIE, signedIn.sessionId, cookie);
-      if (isBrowserForm(request)) return reply.redirect('/', 302);
+      if (isBrowserForm(request)) return reply.redirect(returnTo ?? '/', 302);
       return { id: signedIn.user.id, username: signedIn.user.username, csrf_token: signedIn.csrfToken };
     } catch (error) {
       // A browser's form goes back to the sign-in page, which says why; scripts keep the JSON answer.
       if (isBrowserForm(request) && isSignInRefusal(error))
-        return reply.redirect(signInRefusalLocation(error), 303);
+        return reply.redirect(signInRefusalLocation(error, returnTo), 303);
       throw error;
     }
   });

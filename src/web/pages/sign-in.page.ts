@@ -1,7 +1,7 @@
 import { html } from '../html.ts';
 import { notice, renderPage } from '../layout.ts';
 import { sendHtml } from '../send-html.ts';
-import { SIGN_IN_PATH, signInRefusalMessage } from '../sign-in-refusal.ts';
+import { safeReturnPath, SIGN_IN_PATH, signInRefusalMessage } from '../sign-in-refusal.ts';
 import type { WebPage } from '../web-page.ts';
 import { queryText, viewerOf } from '../web-request.ts';
 
@@ -13,10 +13,12 @@ import { queryText, viewerOf } from '../web-request.ts';
 export const signInPage: WebPage = {
   routes(app, { context, nav }) {
     app.get(SIGN_IN_PATH, async (request, reply) => {
-      if (viewerOf(request, context)) return reply.redirect('/', 302);
+      const returnTo = safeReturnPath(queryText(request, 'redirect_to'));
+      if (viewerOf(request, context)) return reply.redirect(returnTo ?? '/', 302);
       const refusal = signInRefusalMessage(queryText(request, 'error'), queryText(request, 'retry_after'));
       const main = html`${refusal ? notice('error', refusal) : ''}
         <form method="post" action="${SIGN_IN_PATH}" class="panel" aria-label="Sign in">
+          ${returnTo ? html`<input type="hidden" name="redirect_to" value="${returnTo}" />` : ''}
           <label for="user_login">Username or email</label>
           <input
             type="text"
