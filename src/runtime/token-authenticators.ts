@@ -16,6 +16,7 @@ import { OAUTH_ACCESS_TOKEN_PREFIX, OAUTH_REFRESH_TOKEN_PREFIX } from '../tokens
 import { OAuthTokenAuthenticator } from '../tokens/oauth/oauth-token.authenticator.ts';
 import { OAuthTokenInspector } from '../tokens/oauth/oauth-token.inspector.ts';
 import type { InstanceContext } from './instance-context.ts';
+import { PipelineTriggerInspector } from '../ci/pipeline-trigger.inspector.ts';
 
 /** Every opaque token kind the instance accepts on its API. Each credential module adds its own here. */
 export function tokenAuthenticators(context: InstanceContext): TokenAuthenticator[] {
@@ -58,6 +59,7 @@ export function tokenInspectors(context: InstanceContext): TokenInspector[] {
     new AccessTokenInspector(accessTokenDeps(context)),
     new DeployTokenInspector(deployTokenDeps(context)),
     new JobTokenInspector(ciDeps(context)),
+    new PipelineTriggerInspector(ciDeps(context)),
     new OAuthTokenInspector(oauthDeps(context), OAUTH_ACCESS_TOKEN_PREFIX),
     new OAuthTokenInspector(oauthDeps(context), OAUTH_REFRESH_TOKEN_PREFIX),
   ];

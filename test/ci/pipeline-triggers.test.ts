@@ -179,4 +179,39 @@ describe.each(ENGINES)('pipeline trigger tokens (%s)', (engine) => {
     });
     expect(withVariables.status).toBe(400);
   });
+
+  it('is identified by the admin token API, and revoking it there deletes the trigger', async () => {
+    const admin = await personWithPat(instance, { is_admin: 1 });
+    const created = await call(instance, 'POST', triggers(project), {
+      token: alice.pat,
+      body: { description: 'leaked hook' },
+    });
+    const token = rememberSecret(created.body.token as string);
+    const inspected = await call(instance, 'POST', '/api/v4/admin/token', {
+      token: admin.pat,
+      body: { token },
+    });
+    expect(inspected).toMatchObject({
+      status: 200,
+      body: {
+        token_type: 'pipeline_trigger_token',
+        id: created.body.id,
+        name: 'leaked hook',
+        state: 'active',
+        user_id: alice.user.id,
+        resource: { type: 'project', id: project.id },
+      },
+    });
+    const revoked = await call(instance, 'DELETE', '/api/v4/admin/token', {
+      token: admin.pat,
+      body: { token },
+    });
+    expect(revoked.status).toBe(204);
+    expect(await triggerWithForm(instance, project, { token, ref: 'main' })).toMatchObject({ status: 404 });
+    const unknown = await call(instance, 'POST', '/api/v4/admin/token', {
+      token: admin.pat,
+      body: { token },
+    });
+    expect(unknown.status).toBe(404);
+  });
 });
