@@ -1,4 +1,4 @@
-import type { Insertable } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Executor } from './database.ts';
 import { preparedCommand, preparedQuery } from './prepared-query.ts';
 import type {
@@ -33,12 +33,33 @@ export async function findOAuthGrantById(db: Executor, id: number): Promise<OAut
 const grantById = preparedQuery((db: Executor, id: number) =>
   db.selectFrom('oauth_grants').selectAll().where('id', '=', id),
 );
-const tokenByDigest = preparedQuery((db: Executor, digest: string) =>
-  db.selectFrom('oauth_tokens').selectAll().where('digest', '=', digest),
-);
-const tokenByRefreshDigest = preparedQuery((db: Executor, digest: string) =>
-  db.selectFrom('oauth_tokens').selectAll().where('refresh_digest', '=', digest),
-);
+const GRANT_COLUMNS = [
+  'id',
+  'application_id',
+  'user_id',
+  'scopes',
+  'flow',
+  'workflow_id',
+  'auth_time',
+  'created_at',
+  'revoked_at',
+  'revoked_reason',
+] as const satisfies readonly (keyof OAuthGrantsTable)[];
+const GRANT_ALIAS_PREFIX = 'grant__';
+const GRANT_ALIASES = GRANT_COLUMNS.map((column) => [column, `${GRANT_ALIAS_PREFIX}${column}`] as const);
+
+/** A token pair and its grant in one row: the grant's columns under `grant__…` aliases. */
+const tokenWithGrantBy = (column: 'digest' | 'refresh_digest') =>
+  preparedQuery((db: Executor, digest: string) =>
+    db
+      .selectFrom('oauth_tokens')
+      .innerJoin('oauth_grants', 'oauth_grants.id', 'oauth_tokens.grant_id')
+      .selectAll('oauth_tokens')
+      .select(GRANT_ALIASES.map(([name, alias]) => sql.ref(`oauth_grants.${name}`).as(alias)))
+      .where(`oauth_tokens.${column}`, '=', digest),
+  );
+const tokenWithGrantByDigest = tokenWithGrantBy('digest');
+const tokenWithGrantByRefreshDigest = tokenWithGrantBy('refresh_digest');
 
 /** Grants tagged with a workflow id, live or not. */
 export async function findOAuthGrantsByWorkflow(db: Executor, workflowId: string): Promise<OAuthGrant[]> {
@@ -175,10 +196,15 @@ async function findWithGrant(
   column: 'digest' | 'refresh_digest',
   digest: string,
 ): Promise<OAuthTokenWithGrant | undefined> {
-  const [token] = await (column === 'digest' ? tokenByDigest : tokenByRefreshDigest)(db, digest);
-  if (!token) return undefined;
-  const grant = await findOAuthGrantById(db, token.grant_id);
-  return grant ? { token, grant } : undefined;
+  const query = column === 'digest' ? tokenWithGrantByDigest : tokenWithGrantByRefreshDigest;
+  const [row] = await query(db, digest);
+  if (!row) return undefined;
+  const fields = row as Record<string, unknown>;
+  const token: Record<string, unknown> = {};
+  for (const key in fields) if (!key.startsWith(GRANT_ALIAS_PREFIX)) token[key] = fields[key];
+  const grant: Record<string, unknown> = {};
+  for (const [name, alias] of GRANT_ALIASES) grant[name] = fields[alias];
+  return { token: token as OAuthToken, grant: grant as OAuthGrant };
 }
 
 /** The pair whose access token digests to `digest`, whatever its state. */
