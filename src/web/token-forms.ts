@@ -35,6 +35,31 @@ export function rotateAndRevokeForms(token: {
 }
 
 /**
+ * One labelled checkbox per scope (`name="scopes"`), each with its one-line explanation; `checked` are
+ * ticked (the values a refused form is shown again with).
+ */
+export function scopeCheckboxes<S extends string>(
+  scopes: readonly S[],
+  checked: readonly string[],
+  describe: (scope: S) => string,
+  idPrefix: string,
+): SafeHtml[] {
+  return scopes.map((scope) => {
+    const id = `${idPrefix}${scope}`;
+    return html`<div class="checkbox">
+      <input
+        type="checkbox"
+        id="${id}"
+        name="scopes"
+        value="${scope}"
+        ${checked.includes(scope) ? html` checked` : ''}
+      />
+      <label for="${id}"><code>${scope}</code> <span class="hint">${describe(scope)}</span></label>
+    </div>`;
+  });
+}
+
+/**
  * The one place a new secret is shown: a read-only field the page script can copy from (the button
  * stays hidden without JavaScript, where selecting the field works instead).
  */

@@ -10,7 +10,7 @@ import type { Clock } from '../../util/clock.ts';
 import { badge, timeTag } from '../format.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { NewTokenNotice } from '../new-token-flash.ts';
-import { oneTimeSecretField, rotateAndRevokeForms } from '../token-forms.ts';
+import { oneTimeSecretField, rotateAndRevokeForms, scopeCheckboxes } from '../token-forms.ts';
 
 /** One line per scope, as the form explains them. */
 export const DEPLOY_TOKEN_SCOPE_DESCRIPTIONS: Record<DeployTokenScope, string> = {
@@ -93,21 +93,7 @@ export function deployTokenForm(
     />
     <fieldset>
       <legend>Scopes</legend>
-      ${DEPLOY_TOKEN_SCOPES.map((scope) => {
-        const id = `deploy_scope_${scope}`;
-        return html`<div class="checkbox">
-          <input
-            type="checkbox"
-            id="${id}"
-            name="scopes"
-            value="${scope}"
-            ${values.scopes.includes(scope) ? html` checked` : ''}
-          />
-          <label for="${id}"
-            ><code>${scope}</code> <span class="hint">${DEPLOY_TOKEN_SCOPE_DESCRIPTIONS[scope]}</span></label
-          >
-        </div>`;
-      })}
+      ${scopeCheckboxes(DEPLOY_TOKEN_SCOPES, values.scopes, (scope) => DEPLOY_TOKEN_SCOPE_DESCRIPTIONS[scope], 'deploy_scope_')}
     </fieldset>
     <button type="submit" class="primary">Create deploy token</button>
   </form>`;

@@ -5,7 +5,7 @@ import type { Clock } from '../../util/clock.ts';
 import { badge, timeTag } from '../format.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { NewTokenNotice } from '../new-token-flash.ts';
-import { oneTimeSecretField, rotateAndRevokeForms } from '../token-forms.ts';
+import { oneTimeSecretField, rotateAndRevokeForms, scopeCheckboxes } from '../token-forms.ts';
 
 /** Where the page lives: GitLab's path, so bookmarks carry over. */
 export const PAT_PAGE_PATH = '/-/user_settings/personal_access_tokens';
@@ -63,21 +63,7 @@ export function tokenForm(csrfToken: string, values: TokenFormValues, limits: To
     />
     <fieldset>
       <legend>Scopes</legend>
-      ${limits.grantable.map((scope) => {
-        const id = `scope_${scope}`;
-        return html`<div class="checkbox">
-          <input
-            type="checkbox"
-            id="${id}"
-            name="scopes"
-            value="${scope}"
-            ${values.scopes.includes(scope) ? html` checked` : ''}
-          />
-          <label for="${id}"
-            ><code>${scope}</code> <span class="hint">${ACCESS_TOKEN_SCOPES[scope].description}</span></label
-          >
-        </div>`;
-      })}
+      ${scopeCheckboxes(limits.grantable, values.scopes, (scope) => ACCESS_TOKEN_SCOPES[scope].description, 'scope_')}
     </fieldset>
     <button type="submit" class="primary">Create token</button>
   </form>`;
