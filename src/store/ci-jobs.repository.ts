@@ -1,6 +1,7 @@
 import { sql, type Insertable, type Updateable } from 'kysely';
 import type { CiJobsTable, Job, JobStatus, JobSummary } from './ci-schema.ts';
 import type { Executor } from './database.ts';
+import { aliasedColumns } from './aliased-columns.ts';
 import { preparedQuery } from './prepared-query.ts';
 import type { User } from './schema.ts';
 
@@ -58,25 +59,18 @@ export async function findJobAndUserByTokenDigest(
 ): Promise<{ job: JobSummary; user: User } | undefined> {
   const [row] = await jobAndUserByDigest(db, digest);
   if (!row) return undefined;
-  // Split by the known aliases, without an entries array per row: this runs on every request of
-  // every CI job, and the allocations showed in its profile.
-  const fields = row as Record<string, unknown>;
-  const job: Record<string, unknown> = {};
-  for (const [column, alias] of JOB_ALIASES) job[column] = fields[alias];
-  const user: Record<string, unknown> = {};
-  for (const key in fields) if (!key.startsWith(JOB_ALIAS_PREFIX)) user[key] = fields[key];
-  return { job: job as JobSummary, user: user as User };
+  const { aliased, rest } = JOB_FIELDS.split(row);
+  return { job: aliased as JobSummary, user: rest as User };
 }
 
-const JOB_ALIAS_PREFIX = 'job__';
-const JOB_ALIASES = JOB_COLUMNS.map((column) => [column, `${JOB_ALIAS_PREFIX}${column}`] as const);
+const JOB_FIELDS = aliasedColumns('ci_jobs', 'job__', JOB_COLUMNS);
 
 const jobAndUserByDigest = preparedQuery((db: Executor, digest: string) =>
   db
     .selectFrom('ci_jobs')
     .innerJoin('users', 'users.id', 'ci_jobs.user_id')
     .selectAll('users')
-    .select(JOB_ALIASES.map(([column, alias]) => sql.ref(`ci_jobs.${column}`).as(alias)))
+    .select(JOB_FIELDS.select)
     .where('ci_jobs.token_digest', '=', digest),
 );
 

@@ -1,5 +1,6 @@
-import { sql, type Insertable } from 'kysely';
+import type { Insertable } from 'kysely';
 import type { Executor } from './database.ts';
+import { aliasedColumns } from './aliased-columns.ts';
 import { preparedCommand, preparedQuery } from './prepared-query.ts';
 import type {
   OAuthAuthorizationCode,
@@ -45,8 +46,7 @@ const GRANT_COLUMNS = [
   'revoked_at',
   'revoked_reason',
 ] as const satisfies readonly (keyof OAuthGrantsTable)[];
-const GRANT_ALIAS_PREFIX = 'grant__';
-const GRANT_ALIASES = GRANT_COLUMNS.map((column) => [column, `${GRANT_ALIAS_PREFIX}${column}`] as const);
+const GRANT_FIELDS = aliasedColumns('oauth_grants', 'grant__', GRANT_COLUMNS);
 
 /** A token pair and its grant in one row: the grant's columns under `grant__…` aliases. */
 const tokenWithGrantBy = (column: 'digest' | 'refresh_digest') =>
@@ -55,7 +55,7 @@ const tokenWithGrantBy = (column: 'digest' | 'refresh_digest') =>
       .selectFrom('oauth_tokens')
       .innerJoin('oauth_grants', 'oauth_grants.id', 'oauth_tokens.grant_id')
       .selectAll('oauth_tokens')
-      .select(GRANT_ALIASES.map(([name, alias]) => sql.ref(`oauth_grants.${name}`).as(alias)))
+      .select(GRANT_FIELDS.select)
       .where(`oauth_tokens.${column}`, '=', digest),
   );
 const tokenWithGrantByDigest = tokenWithGrantBy('digest');
@@ -199,12 +199,8 @@ async function findWithGrant(
   const query = column === 'digest' ? tokenWithGrantByDigest : tokenWithGrantByRefreshDigest;
   const [row] = await query(db, digest);
   if (!row) return undefined;
-  const fields = row as Record<string, unknown>;
-  const token: Record<string, unknown> = {};
-  for (const key in fields) if (!key.startsWith(GRANT_ALIAS_PREFIX)) token[key] = fields[key];
-  const grant: Record<string, unknown> = {};
-  for (const [name, alias] of GRANT_ALIASES) grant[name] = fields[alias];
-  return { token: token as OAuthToken, grant: grant as OAuthGrant };
+  const { aliased, rest } = GRANT_FIELDS.split(row);
+  return { token: rest as OAuthToken, grant: aliased as OAuthGrant };
 }
 
 /** The pair whose access token digests to `digest`, whatever its state. */
