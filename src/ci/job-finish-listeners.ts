@@ -1,10 +1,11 @@
 import type { Job } from '../store/ci-schema.ts';
 import type { Executor } from '../store/database.ts';
+import { registry } from '../util/registry.ts';
 
 /** Told about a job that has just ended (success, failed or canceled), after its transaction committed. */
 export type JobFinishListener = (event: { db: Executor; job: Job }) => Promise<void>;
 
-const listeners: JobFinishListener[] = [];
+const listeners = registry<JobFinishListener>();
 
 /**
  * Lets another module react when a CI job ends, however it ends (runner report, cancel, timeout):
@@ -17,11 +18,7 @@ const listeners: JobFinishListener[] = [];
  * const off = onJobFinished(async ({ db, job }) => { if (db === context.db) await endWorkflowOf(job); });
  */
 export function onJobFinished(listener: JobFinishListener): () => void {
-  listeners.push(listener);
-  return () => {
-    const index = listeners.indexOf(listener);
-    if (index >= 0) listeners.splice(index, 1);
-  };
+  return listeners.add(listener);
 }
 
 /**
@@ -31,6 +28,6 @@ export function onJobFinished(listener: JobFinishListener): () => void {
  * const errors = await notifyJobFinished(deps.db, job);
  */
 export async function notifyJobFinished(db: Executor, job: Job): Promise<unknown[]> {
-  const outcomes = await Promise.allSettled(listeners.map((listener) => listener({ db, job })));
+  const outcomes = await Promise.allSettled(listeners.entries().map((listener) => listener({ db, job })));
   return outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
 }

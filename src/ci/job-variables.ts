@@ -1,6 +1,7 @@
 import type { Executor } from '../store/database.ts';
 import type { Job, Pipeline } from '../store/ci-schema.ts';
 import type { Project, User } from '../store/schema.ts';
+import { registry } from '../util/registry.ts';
 import type { JobEnvironment } from './pipeline-config.ts';
 
 /** A CI variable in the runner payload's shape. `masked` values are hidden in the job log. */
@@ -26,7 +27,7 @@ export interface JobVariableContext {
 /** Adds variables to every job as it starts (after the predefined ones, before the ID tokens). */
 export type JobVariableProvider = (context: JobVariableContext) => Promise<Variable[]>;
 
-const providers: JobVariableProvider[] = [];
+const providers = registry<JobVariableProvider>();
 
 /**
  * Lets another credential module hand variables to CI jobs, e.g. deploy tokens adding
@@ -37,16 +38,12 @@ const providers: JobVariableProvider[] = [];
  *   environment ? [{ key: 'CI_DEPLOY_USER', value: 'gitlab+deploy-token-1', public: false, masked: false }] : []);
  */
 export function registerJobVariableProvider(provider: JobVariableProvider): () => void {
-  providers.push(provider);
-  return () => {
-    const index = providers.indexOf(provider);
-    if (index >= 0) providers.splice(index, 1);
-  };
+  return providers.add(provider);
 }
 
 /** Every registered provider's variables for one job, in registration order. */
 export async function providedVariables(context: JobVariableContext): Promise<Variable[]> {
-  const lists = await Promise.all(providers.map((provide) => provide(context)));
+  const lists = await Promise.all(providers.entries().map((provide) => provide(context)));
   return lists.flat();
 }
 
