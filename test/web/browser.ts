@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
@@ -42,11 +43,13 @@ export async function desktopContext(browser: Browser): Promise<BrowserContext> 
 }
 
 /**
- * Where the run's screenshots of each page go: `docs/tour/`, the tour the README links to, refreshed
- * by every run under the same names. `TESSERA_SCREENSHOT_DIR` moves them elsewhere.
+ * Where the run's screenshots of each page go. A test run writes them beside its logs, so it leaves
+ * the tree clean; `npm run tour` sets `TESSERA_SCREENSHOT_DIR=docs/tour` to refresh the README's tour.
  */
 export function screenshotDir(): string {
-  const dir = process.env.TESSERA_SCREENSHOT_DIR ?? join(process.cwd(), 'docs', 'tour');
+  const dir =
+    process.env.TESSERA_SCREENSHOT_DIR ??
+    join(process.env.TESSERA_TEST_LOG_DIR ?? join(tmpdir(), 'tessera-test'), 'screenshots');
   mkdirSync(dir, { recursive: true });
   return dir;
 }
