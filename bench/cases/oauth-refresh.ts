@@ -121,6 +121,7 @@ async function tesseraClient(deps: OAuthDeps) {
         const request = {
           application,
           redirectUri: CALLBACK,
+          redirectUriAsked: true,
           scopes: ['api'],
           state: undefined,
           codeChallenge: undefined,

@@ -22,7 +22,7 @@ describe('/api/v4/applications (administrators)', () => {
         name: 'CI dashboard',
         redirect_uri: `${CALLBACK} http://127.0.0.1:9/second`,
         scopes: 'read_user openid',
-        confidential: false,
+        confidential: true,
       },
     });
     expect(created.status).toBe(201);
@@ -34,7 +34,7 @@ describe('/api/v4/applications (administrators)', () => {
       application_name: 'CI dashboard',
       secret: expect.stringMatching(/^gloas-[A-Za-z0-9_-]{32}$/),
       callback_url: `${CALLBACK}\nhttp://127.0.0.1:9/second`,
-      confidential: false,
+      confidential: true,
       scopes: ['read_user', 'openid'],
       trusted: false,
       dynamic_user_scope: false,
@@ -49,6 +49,23 @@ describe('/api/v4/applications (administrators)', () => {
     expect(JSON.stringify(apps)).not.toContain('gloas-');
     const events = await auditEvents(world.instance.context.db, 'oauth_application.created');
     expect(JSON.stringify(events)).not.toContain(body.secret);
+  });
+
+  it('answers no secret for a public application, and has none to renew', async () => {
+    const created = await asBrowser(world.asRoot, api('/applications'), {
+      method: 'POST',
+      json: { name: 'CLI', redirect_uri: CALLBACK, scopes: 'api', confidential: false },
+    });
+    expect(created.status).toBe(201);
+    const body = await json(created);
+    expect(body.confidential).toBe(false);
+    expect(body).not.toHaveProperty('secret');
+    expect(JSON.stringify(body)).not.toContain('gloas-');
+    const renewed = await asBrowser(world.asRoot, api(`/applications/${body.id}/renew-secret`), {
+      method: 'POST',
+    });
+    expect(renewed.status).toBe(400);
+    expect(JSON.stringify(await json(renewed))).not.toContain('gloas-');
   });
 
   it('renews the secret: the old one stops authenticating the client at once', async () => {

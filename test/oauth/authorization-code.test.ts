@@ -222,6 +222,39 @@ describe('authorization code with PKCE at POST /oauth/token', () => {
     expect(right.status).toBe(200);
   });
 
+  it('asks the token request for redirect_uri only when the authorization request named one (RFC 6749 §4.1.3)', async () => {
+    const app = await world.createApp();
+    const { verifier, challenge } = pkcePair();
+    const callback = await approveInBrowser(world.instance, world.asAlice, {
+      client_id: app.clientId,
+      response_type: 'code',
+      scope: 'api',
+      state: 'st-2',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    });
+    expect(callback.origin + callback.pathname).toBe(CALLBACK);
+    const code = callback.searchParams.get('code')!;
+    const answer = await oauthPost(
+      world.instance,
+      '/oauth/token',
+      { grant_type: 'authorization_code', code, code_verifier: verifier },
+      app,
+    );
+    expect(answer.status).toBe(200);
+    expect((await withBearer(world.instance, '/api/v4/user', answer.body.access_token)).status).toBe(200);
+
+    const named = await codeWithPkce(app.clientId);
+    const withoutUri = await oauthPost(
+      world.instance,
+      '/oauth/token',
+      { grant_type: 'authorization_code', code: named.code, code_verifier: named.verifier },
+      app,
+    );
+    expect(withoutUri.status).toBe(400);
+    expect(withoutUri.body.error).toBe('invalid_request');
+  });
+
   it('refuses another redirect URI, another client, and a second use — which revokes what the first use got', async () => {
     const app = await world.createApp();
     const other = await world.createApp();

@@ -63,8 +63,8 @@ export async function startOAuthWorld(
         ownerId: null,
         ...fields,
       });
-      rememberSecret(created.secret);
-      return { id: created.application.id, clientId: created.application.uid, secret: created.secret };
+      if (created.secret !== undefined) rememberSecret(created.secret);
+      return { id: created.application.id, clientId: created.application.uid, secret: created.secret ?? '' };
     },
   };
 }

@@ -103,7 +103,7 @@ export async function oauthAuthorizeRoutes(
         csrfToken: session.csrfToken,
         request: {
           client_id: valid.application.uid,
-          redirect_uri: valid.redirectUri,
+          redirect_uri: valid.redirectUriAsked ? valid.redirectUri : undefined,
           response_type: 'code',
           scope: scopeString(valid.scopes),
           state: valid.state,

@@ -33,7 +33,8 @@ export interface NewApplicationInput {
 /** An application just stored, with the one copy of its secret that will ever exist outside the caller. */
 export interface CreatedApplication {
   application: OAuthApplication;
-  secret: string;
+  /** The one-time `gloas-` secret; a public application has none (it could not keep one). */
+  secret: string | undefined;
 }
 
 const MAX_NAME = 255;
@@ -79,7 +80,7 @@ export async function createApplication(
     await auditApplication(deps, trx, actor, 'created', created);
     return created;
   });
-  return { application, secret };
+  return { application, secret: application.confidential === 1 ? secret : undefined };
 }
 
 /** One page of instance-wide applications (`ownerId` null) or of a user's own. */
@@ -120,6 +121,7 @@ export async function renewApplicationSecret(
   const secret = mintPrefixedSecret(deps.policy.tokenPrefix, APPLICATION_SECRET_PREFIX);
   const application = await inTransaction(deps.db, async (trx) => {
     const found = await findOwned(trx, id, ownerId);
+    if (found.confidential !== 1) throw badRequest('secret', 'a public application has no secret to renew');
     await updateOAuthApplicationSecret(trx, found.id, deps.digester.digest(secret));
     await auditApplication(deps, trx, actor, 'secret_renewed', found);
     return found;

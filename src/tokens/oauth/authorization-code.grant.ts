@@ -12,7 +12,7 @@ import { revokeGrant } from './grant-revocation.ts';
 import { signIdToken } from './id-token.ts';
 import type { OAuthDeps } from './oauth-deps.ts';
 import { invalidGrant, invalidRequest } from './oauth-error.ts';
-import { storedScopes } from './oauth-scopes.ts';
+import { storedList, storedScopes } from './oauth-scopes.ts';
 import { verifiesS256 } from './pkce.ts';
 import { countIssuedOAuthToken, issueTokenPair, tokenResponse, type TokenResponse } from './token-issuer.ts';
 
@@ -35,7 +35,6 @@ export async function redeemAuthorizationCode(
   input: CodeRedemption,
 ): Promise<TokenResponse> {
   if (!input.code) throw invalidRequest('Missing required parameter: code.');
-  if (!input.redirectUri) throw invalidRequest('Missing required parameter: redirect_uri.');
   const code = await findOAuthAuthorizationCodeByDigest(deps.db, deps.digester.digest(input.code));
   const grant = code && (await findOAuthGrantById(deps.db, code.grant_id));
   if (!code || !grant || grant.application_id !== application.id) throw invalidGrant();
@@ -45,7 +44,12 @@ export async function redeemAuthorizationCode(
   }
   const now = isoNow(deps.clock);
   if (code.expires_at <= now || grant.revoked_at !== null) throw invalidGrant();
-  if (input.redirectUri !== code.redirect_uri) throw invalidGrant();
+  if (code.redirect_uri !== '') {
+    if (!input.redirectUri) throw invalidRequest('Missing required parameter: redirect_uri.');
+    if (input.redirectUri !== code.redirect_uri) throw invalidGrant();
+  } else if (input.redirectUri && !storedList(application.redirect_uris).includes(input.redirectUri)) {
+    throw invalidGrant();
+  }
   checkPkce(code.code_challenge, input.codeVerifier);
   const user = await findUserById(deps.db, grant.user_id);
   if (!user || user.state !== 'active') throw invalidGrant();

@@ -21,6 +21,11 @@ export interface AuthorizationParams {
 export interface ValidAuthorizationRequest {
   application: OAuthApplication;
   redirectUri: string;
+  /**
+   * Whether the request named its redirect URI. RFC 6749 §4.1.3 asks the token request for it only
+   * then; a request that left it out got the only registered URI.
+   */
+  redirectUriAsked: boolean;
   scopes: string[];
   state: string | undefined;
   codeChallenge: string | undefined;
@@ -109,7 +114,15 @@ export async function checkAuthorizationRequest(
   }
   return {
     kind: 'valid',
-    request: { application, redirectUri, scopes, state, codeChallenge, nonce: text(params.nonce) },
+    request: {
+      application,
+      redirectUri,
+      redirectUriAsked: params.redirect_uri !== undefined && params.redirect_uri !== '',
+      scopes,
+      state,
+      codeChallenge,
+      nonce: text(params.nonce),
+    },
   };
 }
 

@@ -42,7 +42,8 @@ export async function approveAuthorization(
     await insertOAuthAuthorizationCode(trx, {
       grant_id: grant.id,
       digest: deps.digester.digest(code),
-      redirect_uri: request.redirectUri,
+      // Empty: the request named none, so the token request need not either (RFC 6749 §4.1.3).
+      redirect_uri: request.redirectUriAsked ? request.redirectUri : '',
       code_challenge: request.codeChallenge ?? null,
       code_challenge_method: request.codeChallenge === undefined ? null : 'S256',
       nonce: request.nonce ?? null,
