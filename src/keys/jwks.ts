@@ -7,6 +7,14 @@ export interface Jwks {
   keys: JWK[];
 }
 
+/**
+ * How long a verifier may keep a JWKS. Shorter than GitLab's day on purpose: a forced rotation
+ * (`tessera keys rotate`, Admin → Signing keys) makes the just-created `next` key sign at the
+ * following one, so the pre-publish lead time can be as short as the gap between two rotations. A
+ * verifier that refetches only when its copy expires then refuses new tokens for at most this long.
+ */
+export const JWKS_CACHE_CONTROL = 'max-age=300, public, must-revalidate, no-transform';
+
 const ORDER = { active: 0, next: 1, retired: 2 } as const;
 
 /**

@@ -44,7 +44,7 @@ describe('the license authority API', () => {
       jwks_uri: `${authority.url}/oauth/discovery/keys`,
     });
     const jwks = await request('GET', discovery.body.jwks_uri);
-    expect(jwks.headers.get('cache-control')).toBe('max-age=86400, public, must-revalidate, no-transform');
+    expect(jwks.headers.get('cache-control')).toBe('max-age=300, public, must-revalidate, no-transform');
     expect(jwks.body.keys).toHaveLength(2); // active and next
     expect(jwks.body.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
     expect(jwks.body.keys[0]).not.toHaveProperty('d');

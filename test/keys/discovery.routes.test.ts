@@ -60,7 +60,7 @@ describe.each(ENGINES)('discovery and JWKS over HTTP on %s', (engine) => {
     for (const response of [keys, jwks]) {
       expect(response.status).toBe(200);
       expect(response.headers.get('cache-control')).toBe(
-        'max-age=86400, public, must-revalidate, no-transform',
+        'max-age=300, public, must-revalidate, no-transform',
       );
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     }

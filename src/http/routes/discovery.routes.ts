@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Settings } from '../../config/settings.ts';
 import type { KeyManager } from '../../keys/key-manager.ts';
+import { JWKS_CACHE_CONTROL } from '../../keys/jwks.ts';
 import { openidConfiguration } from '../../keys/openid-configuration.ts';
 
-/** GitLab's header for its JWKS. A day is safe: a key is published a whole rotation interval before it signs. */
-const JWKS_CACHE_CONTROL = 'max-age=86400, public, must-revalidate, no-transform';
 const DISCOVERY_CACHE_CONTROL = 'max-age=3600, public';
 
 /** The role whose keys sign the instance's tokens (ID tokens, user AI tokens, registry tokens). */

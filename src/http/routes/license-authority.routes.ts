@@ -9,10 +9,9 @@ import {
   LICENSE_AUTHORITY_KEY_ROLE,
   type LicenseAuthorityDeps,
 } from '../../cloud/license-authority/license-authority-deps.ts';
+import { JWKS_CACHE_CONTROL } from '../../keys/jwks.ts';
 import { apiParams } from '../api-params.ts';
 import { presentedToken } from '../authenticate.ts';
-
-const JWKS_CACHE_CONTROL = 'max-age=86400, public, must-revalidate, no-transform';
 
 /**
  * What instances and verifiers call on the license authority: discovery and JWKS, activation
