@@ -65,7 +65,7 @@ describe.each(ENGINES)('the protected branches API (%s)', (engine) => {
 
     const listed = await call(instance, 'GET', path(project), { token: dev.pat });
     expect(listed.status).toBe(200);
-    expect(listed.body.map((b: { name: string }) => b.name)).toEqual(['release/*']);
+    expect(listed.body.map((b: { name: string }) => b.name)).toEqual(['main', 'release/*']);
 
     const removed = await call(instance, 'DELETE', `${path(project)}/${encodeURIComponent('release/*')}`, {
       token: alice.pat,
@@ -108,6 +108,42 @@ describe.each(ENGINES)('the protected branches API (%s)', (engine) => {
       workTree,
     );
     expect(maintainerPush.code).not.toBe(0);
+  });
+
+  it('lists the default branch as protected for maintainers, as GitLab does, and unprotecting it lets developers push', async () => {
+    const listed = await call(instance, 'GET', path(project), { token: dev.pat });
+    expect(listed.body[0]).toMatchObject({
+      id: null,
+      name: project.default_branch,
+      push_access_levels: [{ access_level: 40, access_level_description: 'Maintainers' }],
+    });
+    // A new commit, so the push has something to update (an up-to-date push succeeds anywhere).
+    await git(
+      [
+        '-c',
+        'user.name=t',
+        '-c',
+        'user.email=t@example.test',
+        'commit',
+        '--quiet',
+        '--allow-empty',
+        '-m',
+        'next',
+      ],
+      workTree,
+    );
+    expect(await devPushes(project.default_branch)).toBe(false);
+    const removed = await call(instance, 'DELETE', `${path(project)}/${project.default_branch}`, {
+      token: alice.pat,
+    });
+    expect(removed.status).toBe(204);
+    const after = await call(instance, 'GET', path(project), { token: dev.pat });
+    expect(after.body.map((b: { name: string }) => b.name)).not.toContain(project.default_branch);
+    expect(await devPushes(project.default_branch)).toBe(true);
+    const again = await call(instance, 'DELETE', `${path(project)}/${project.default_branch}`, {
+      token: alice.pat,
+    });
+    expect(again.status).toBe(404);
   });
 
   it('refuses bad input with 400 naming the field, a duplicate with 409, an unknown name with 404', async () => {

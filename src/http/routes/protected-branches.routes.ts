@@ -3,10 +3,10 @@ import { ciDeps } from '../../ci/ci-deps.ts';
 import {
   listProjectProtectedBranches,
   protectBranch,
+  type ProtectedBranchRule,
   unprotectBranch,
 } from '../../ci/protected-branch.service.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
-import type { ProtectedBranch } from '../../store/ci-schema.ts';
 import { apiParams, optionalInteger, requiredString } from '../api-params.ts';
 import { actingUserOf, READ_API, requireScope, WRITE_API } from '../authenticate.ts';
 import { sendArrayPage } from '../pagination.ts';
@@ -26,7 +26,7 @@ const level = (accessLevel: number) => ({
 });
 
 /** GitLab's protected-branch shape; merging is not modelled, so merge access is Maintainers. */
-function present(branch: ProtectedBranch) {
+function present(branch: ProtectedBranchRule) {
   return {
     id: branch.id,
     name: branch.name,
