@@ -114,11 +114,23 @@ describe('CI/CD settings, pipelines and job logs in a real browser', () => {
     ]);
     expect(await entries.count()).toBe(1);
 
-    await page.getByLabel('Project or group path').fill('acme/nothing-here');
-    await page.getByRole('button', { name: 'Add', exact: true }).click();
-    await expect(page.getByRole('alert').first().innerText()).resolves.toBe(
-      'No project has that path (or you may not see it).',
-    );
+    // A private project alice cannot see answers exactly as a path that names nothing.
+    const hidden = await createGroup(instance.context.db, { path: 'vault' });
+    await createProject(instance.context.db, hidden, { path: 'secrets' });
+    for (const [type, path] of [
+      ['project', 'acme/nothing-here'],
+      ['project', 'vault/secrets'],
+      ['group', 'nowhere'],
+      ['group', 'vault'],
+    ] as const) {
+      await page.goto(ciCd(tools));
+      await page.getByLabel('Add a').selectOption(type);
+      await page.getByLabel('Project or group path').fill(path);
+      await page.getByRole('button', { name: 'Add', exact: true }).click();
+      await expect(page.getByRole('alert').first().innerText()).resolves.toBe(
+        `No ${type} has that path (or you may not see it).`,
+      );
+    }
   });
 
   it('the sub preview follows the chosen components live, from the same claims a job gets', async () => {

@@ -93,19 +93,22 @@ export const ciCdSettingsPage: WebPage = {
       const fields = formFields(request);
       const path = textField(fields, 'path').replace(/^\/+|\/+$/g, '');
       const who = acting(view, request.ip);
+      const isGroup = textField(fields, 'type') === 'group';
       try {
-        if (textField(fields, 'type') === 'group') {
+        if (isGroup) {
           const group = path ? await findGroupByRef(context.db, path) : undefined;
-          if (!group) throw new TesseraError('not_found', 'No group has that path (or you may not see it).');
-          await allowlistGroup(scope, who, String(view.project.id), group.id);
+          await allowlistGroup(scope, who, String(view.project.id), group?.id ?? NaN);
         } else {
           const project = path ? await findProjectByRef(context.db, path) : undefined;
-          if (!project)
-            throw new TesseraError('not_found', 'No project has that path (or you may not see it).');
-          await allowlistProject(scope, who, String(view.project.id), project.id);
+          await allowlistProject(scope, who, String(view.project.id), project?.id ?? NaN);
         }
       } catch (error) {
-        return refused(reply, view, error);
+        // Missing and hidden must read the same, or the form tells who has which private project.
+        return refused(
+          reply,
+          view,
+          error instanceof TesseraError && error.code === 'not_found' ? unknownPath(isGroup) : error,
+        );
       }
       return backTo(reply, here(view), { done: 'allowlist_added' });
     });
@@ -163,6 +166,14 @@ export const ciCdSettingsPage: WebPage = {
 };
 
 /** The slots a person filled in, in order (empty slots dropped). */
+/** One answer for a path that names nothing and one the user may not see. */
+function unknownPath(isGroup: boolean): TesseraError {
+  return new TesseraError(
+    'not_found',
+    `No ${isGroup ? 'group' : 'project'} has that path (or you may not see it).`,
+  );
+}
+
 function chosenComponents(values: readonly string[]): string[] {
   return values.filter((value) => value !== '').slice(0, 20);
 }
