@@ -173,9 +173,7 @@ describe('CI ID tokens federate with outside verifiers', () => {
 
   it('serves the JWKS with the cache header cloud verifiers need', async () => {
     const response = await fetch(`${instance.url}/oauth/discovery/keys`);
-    expect(response.headers.get('cache-control')).toBe(
-      'max-age=300, public, must-revalidate, no-transform',
-    );
+    expect(response.headers.get('cache-control')).toBe('max-age=300, public, must-revalidate, no-transform');
   });
 
   it('carries claims that match the project, pipeline, job, ref and environment', async () => {
