@@ -12,6 +12,11 @@ export interface Actor {
    * service account's (`author_*`) and names the person in `details.on_behalf_of`.
    */
   onBehalfOf?: { userId: number; name: string };
+  /**
+   * Sudo: the administrator whose token acted as this user. The event is the user's (`author_*`) and
+   * names the administrator in `details.impersonated_by`.
+   */
+  impersonatedBy?: { userId: number; name: string };
 }
 
 export const SYSTEM_ACTOR: Actor = { userId: null, name: 'tessera', ip: null };
@@ -46,13 +51,18 @@ export async function recordAudit(
     target_id: record.target?.id === undefined || record.target.id === null ? null : String(record.target.id),
     target_details: record.target?.details ?? null,
     ip_address: actor.ip,
-    details: JSON.stringify(
-      actor.onBehalfOf
-        ? {
-            ...record.details,
-            on_behalf_of: { id: actor.onBehalfOf.userId, username: actor.onBehalfOf.name },
-          }
-        : (record.details ?? {}),
-    ),
+    details: JSON.stringify(detailsWithActor(record.details ?? {}, actor)),
   });
+}
+
+/** The record's details plus the people behind the author: composite identity and sudo. */
+function detailsWithActor(details: Record<string, unknown>, actor: Actor): Record<string, unknown> {
+  const withPeople = { ...details };
+  if (actor.onBehalfOf) {
+    withPeople.on_behalf_of = { id: actor.onBehalfOf.userId, username: actor.onBehalfOf.name };
+  }
+  if (actor.impersonatedBy) {
+    withPeople.impersonated_by = { id: actor.impersonatedBy.userId, username: actor.impersonatedBy.name };
+  }
+  return withPeople;
 }

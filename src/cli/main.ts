@@ -14,9 +14,11 @@ import { serveCommand } from './serve.command.ts';
 import { tokensCommand } from './tokens.command.ts';
 import { usersCommand } from './users.command.ts';
 import { workflowClientCommand } from './workflow-client.command.ts';
+import { versionLine } from '../runtime/version.ts';
 
 const program = new Command('tessera')
   .description('Tessera: a credential authority for a DevOps platform and its AI services')
+  .version(versionLine(), '-V, --version', 'print the version of Tessera and of the GitLab API it follows')
   .exitOverride()
   .addCommand(serveCommand())
   .addCommand(migrateCommand())

@@ -49,11 +49,18 @@ export function requiredInteger(params: ApiParams, name: string): number {
   return value;
 }
 
+/** Grape's boolean words, in any case: what python-gitlab (`True`), Go (`true`) and forms (`on`, `1`) send. */
+const TRUE_WORDS = new Set(['true', 't', 'yes', 'y', 'on', '1']);
+const FALSE_WORDS = new Set(['false', 'f', 'no', 'n', 'off', '0']);
+
 export function optionalBoolean(params: ApiParams, name: string): boolean | undefined {
   const value = params[name];
   if (value === undefined || value === null || value === '') return undefined;
-  if (value === true || value === 'true' || value === '1' || value === 1) return true;
-  if (value === false || value === 'false' || value === '0' || value === 0) return false;
+  if (typeof value === 'boolean') return value;
+  const word =
+    typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim().toLowerCase() : '';
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
   throw badRequest(name, 'is invalid');
 }
 

@@ -1,16 +1,18 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
-import formbody from '@fastify/formbody';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { installErrorHandling } from './error-handler.ts';
+import { installRequestConventions, parseUrlEncoded } from './request-conventions.ts';
 
 /** Largest request header block accepted; bigger ones get 431 from Node before any work. */
 export const MAX_HEADER_BYTES = 16 * 1024;
+/** Largest request body accepted, in any encoding. */
+const BODY_LIMIT = 1024 * 1024;
 
 /**
  * A Fastify server with what every role shares: logging through our redacting logger, error mapping,
- * form and cookie parsing, and request metrics labelled by route pattern (never by raw URL).
+ * GitLab's parameter conventions (query, form, multipart), cookie parsing, and request metrics labelled by route pattern (never by raw URL).
  */
 export function createHttpApp(options: {
   logger: Logger;
@@ -23,12 +25,12 @@ export function createHttpApp(options: {
     loggerInstance: options.logger,
     // Never `true`: a client could then pick its own address by sending X-Forwarded-For.
     trustProxy: trusted.length > 0 ? [...trusted] : false,
-    bodyLimit: 1024 * 1024,
+    bodyLimit: BODY_LIMIT,
     http: { maxHeaderSize: MAX_HEADER_BYTES },
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000, querystringParser: parseUrlEncoded },
   }) as unknown as FastifyInstance;
 
-  void app.register(formbody);
+  installRequestConventions(app, BODY_LIMIT);
   void app.register(cookie);
   installErrorHandling(app);
   acceptJsonLikeGitLab(app);

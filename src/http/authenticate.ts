@@ -37,11 +37,15 @@ export interface AuthenticationOptions {
  * Finds the credential a request carries, the ways the platform accepts it: `PRIVATE-TOKEN` header,
  * `Authorization: Bearer`, `private_token` or `access_token` query parameter; a CI job token as the
  * `JOB-TOKEN` header or `job_token` query parameter (a `job_token` form field is read by the job-token
- * boundary once the body is parsed).
+ * boundary once the body is parsed). Blank values count as absent.
  */
 export function presentedToken(request: FastifyRequest): string | undefined {
-  const header = request.headers['private-token'] ?? request.headers['job-token'];
-  if (typeof header === 'string') return header.trim();
+  // A blank header is no header (the platform reads them with `.presence`): a client made without a
+  // token sends `PRIVATE-TOKEN:` on every call, anonymous ones included.
+  const header = [request.headers['private-token'], request.headers['job-token']]
+    .map((value) => (typeof value === 'string' ? value.trim() : ''))
+    .find((value) => value !== '');
+  if (header !== undefined) return header;
   const authorization = request.headers.authorization;
   if (typeof authorization === 'string') {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
@@ -50,7 +54,9 @@ export function presentedToken(request: FastifyRequest): string | undefined {
     if (!/^Basic\s/i.test(authorization)) return '';
   }
   const query = request.query as Record<string, unknown> | undefined;
-  const fromQuery = query?.private_token ?? query?.access_token ?? query?.job_token;
+  const fromQuery = [query?.private_token, query?.access_token, query?.job_token].find(
+    (value) => typeof value === 'string' && value !== '',
+  );
   return typeof fromQuery === 'string' ? fromQuery : undefined;
 }
 
@@ -125,5 +131,7 @@ export function actingUserOf(
   request: FastifyRequest,
   principal: Principal = requirePrincipal(request),
 ): ActingUser {
-  return { user: principal.user, ip: request.ip ?? null };
+  const acting: ActingUser = { user: principal.user, ip: request.ip ?? null };
+  if (principal.sudoer) acting.sudoer = principal.sudoer;
+  return acting;
 }

@@ -6,6 +6,7 @@ import { AuthenticationThrottle } from '../security/authentication-throttle.ts';
 import { createHttpApp } from './app.ts';
 import { webRoutes } from '../web/web-routes.ts';
 import { installAuthentication } from './authenticate.ts';
+import { installSudo } from './sudo.ts';
 import { installCsrfProtection, sessionDepsFor, sessionResolver } from './session-authentication.ts';
 import { accessTokensRoutes } from './routes/access-tokens.routes.ts';
 import { applicationSettingsRoutes } from './routes/application-settings.routes.ts';
@@ -23,6 +24,7 @@ import { installProjectCiSettings } from './routes/project-ci-settings.routes.ts
 import { cloudConnectorRoutes } from './routes/cloud-connector.routes.ts';
 import { discoveryRoutes } from './routes/discovery.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
+import { metadataRoutes } from './routes/metadata.routes.ts';
 import { identityRoutes } from './routes/identity.routes.ts';
 import { resourceAccessTokensRoutes } from './routes/resource-access-tokens.routes.ts';
 import { applicationsRoutes } from './routes/applications.routes.ts';
@@ -53,6 +55,7 @@ export async function buildInstanceApp(context: InstanceContext): Promise<Fastif
     }),
   });
   app.addHook('onClose', async () => context.failureLimiter.close?.());
+  installSudo(app, context.db);
   installCsrfProtection(app, context.secrets.digester);
   installJobTokenBoundary(app, context);
   installCompositeIdentityBoundary(app);
@@ -60,6 +63,7 @@ export async function buildInstanceApp(context: InstanceContext): Promise<Fastif
   installAutoDevOpsProvisioning(app, context);
   await app.register(healthRoutes, { db: context.db, metrics: context.metrics });
   await app.register(discoveryRoutes, { keys: context.keys, settings: context.settings });
+  await app.register(metadataRoutes);
   await app.register(identityRoutes, { context, sessions });
   await app.register(accessTokensRoutes, { context });
   await app.register(resourceAccessTokensRoutes, { context });

@@ -32,6 +32,11 @@ export interface Principal {
    * (see `identity/composite-identity.ts`). Absent for every other credential.
    */
   scopedUser?: User;
+  /**
+   * Sudo: the administrator whose token this request came with. `user` is then the user the request
+   * acts as; the token's scopes still apply. Absent when the request acts as its token's own user.
+   */
+  sudoer?: User;
 }
 
 /** The projects a credential is limited to; checked on top of the user's own permissions. */
