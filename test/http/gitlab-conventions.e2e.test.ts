@@ -1,0 +1,191 @@
+import { execFile } from 'node:child_process';
+import { Gitlab } from '@gitbeaker/rest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GITLAB_API_VERSION } from '../../src/runtime/version.ts';
+import type { Namespace, Project, User } from '../../src/store/schema.ts';
+import { startTestInstance, type TestInstance } from '../support/instance.ts';
+import { rememberSecret } from '../support/secrets.ts';
+import { createGroup, createProject, createUser } from '../support/world.ts';
+import { depsOf, givePat, type Json } from '../tokens/token-fixtures.ts';
+
+/** Debian's interpreter: the one that sees `python3-gitlab`. */
+const PYTHON = '/usr/bin/python3';
+const SCRIPT = 'test/http/fixtures/python_gitlab_conventions.py';
+const IN_30_DAYS = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+
+function run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(command, args, { timeout: 60_000, encoding: 'utf8' }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** What gitbeaker reports for a refused call: the status and the server's `error` or `message`. */
+async function refusal(call: Promise<unknown>): Promise<{ status: number; description: string }> {
+  try {
+    await call;
+  } catch (error) {
+    const cause = (error as { cause?: { response?: Response; description?: string } }).cause;
+    if (cause?.response) return { status: cause.response.status, description: cause.description ?? '' };
+    throw error;
+  }
+  throw new Error('the call was not refused');
+}
+
+async function latestAudit(instance: TestInstance, action: string) {
+  const row = await instance.context.db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('action', '=', action)
+    .orderBy('id', 'desc')
+    .executeTakeFirstOrThrow();
+  return { author: row.author_name, details: JSON.parse(row.details) as Json };
+}
+
+describe('GitLab request conventions and sudo, through real GitLab clients', () => {
+  let instance: TestInstance;
+  let root: User;
+  let alice: User;
+  let group: Namespace;
+  let publicProject: Project;
+  let sudoPat: string;
+  let plainAdminPat: string;
+  let alicePat: string;
+
+  beforeAll(async () => {
+    instance = await startTestInstance({ name: 'gitlab-conventions' });
+    const { db } = instance.context;
+    root = await createUser(db, { username: 'root', is_admin: 1 });
+    alice = await createUser(db, { username: 'alice' });
+    await createUser(db, { username: 'mallory', state: 'blocked' });
+    group = await createGroup(db, { path: 'conventions' });
+    await createProject(db, group, { path: 'by-path', creator: root });
+    publicProject = await createProject(db, group, { path: 'open', visibility: 'public' });
+    const deps = depsOf(instance);
+    sudoPat = (await givePat(deps, root, ['api', 'sudo'])).plaintext;
+    plainAdminPat = (await givePat(deps, root, ['api'])).plaintext;
+    alicePat = (await givePat(deps, alice, ['api'])).plaintext;
+  });
+  afterAll(() => instance.stop());
+
+  it('python-gitlab: booleans as Python spells them, a project by full path, sudo in all four cases', async () => {
+    const result = await run(PYTHON, [
+      SCRIPT,
+      instance.url,
+      sudoPat,
+      plainAdminPat,
+      alicePat,
+      'conventions/by-path',
+    ]);
+    const lines = result.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { secret?: string; result?: Json });
+    for (const line of lines) if (line.secret) rememberSecret(line.secret);
+    expect(result.code, result.stderr).toBe(0);
+    const out = lines.find((line) => line.result)?.result;
+
+    expect(out.version).toEqual([GITLAB_API_VERSION, expect.stringMatching(/^tessera-/)]);
+    expect(out.blocked_users).toEqual(['mallory']);
+    expect(out.active_users).toEqual(['alice', 'root']);
+    expect(out.project_by_path).toBe('conventions/by-path');
+
+    expect(out.sudo_user).toBe('alice');
+    expect(out.sudo_made).toMatchObject({ name: 'made-as-alice', user_id: alice.id, scopes: ['read_api'] });
+    expect(out.made_token_user).toBe('alice');
+    expect(out.sudo_by_id).toBe('alice');
+    expect(out.sudo_without_scope).toEqual({
+      code: 403,
+      message: expect.stringContaining('insufficient_scope'),
+    });
+    expect(out.sudo_by_non_admin).toEqual({
+      code: 403,
+      message: '403 Forbidden - Must be admin to use sudo',
+    });
+    expect(out.sudo_unknown_user).toEqual({
+      code: 404,
+      message: "404 User with ID or username 'nobody-by-that-name' Not Found",
+    });
+    expect(out.made_token_refused).toMatchObject({ code: 401 });
+
+    // The audit trail names the user the request acted as, and the administrator behind it.
+    for (const action of ['personal_access_token.created', 'personal_access_token.revoked']) {
+      const event = await latestAudit(instance, action);
+      expect(event.author).toBe('alice');
+      expect(event.details.impersonated_by).toEqual({ id: root.id, username: 'root' });
+    }
+  });
+
+  it('gitbeaker: metadata, boolean filters, and sudo as a client option in all four cases', async () => {
+    const host = instance.url;
+    const admin = new Gitlab({ host, token: sudoPat });
+    expect(await admin.Metadata.show()).toMatchObject({ version: GITLAB_API_VERSION, enterprise: true });
+    const blocked = await admin.Users.all({ blocked: true });
+    expect(blocked.map((user) => user.username)).toEqual(['mallory']);
+
+    const asAlice = new Gitlab({ host, token: sudoPat, sudo: 'alice' });
+    expect((await asAlice.Users.showCurrentUser()).username).toBe('alice');
+    const made = await admin.PersonalAccessTokens.create(alice.id, 'beaker-made', ['read_api'], {
+      expiresAt: IN_30_DAYS,
+    });
+    rememberSecret(made.token as string);
+    const listed = await asAlice.PersonalAccessTokens.all();
+    expect(listed.map((token) => token.id)).toContain(made.id);
+    await asAlice.PersonalAccessTokens.remove({ tokenId: made.id });
+    expect(
+      (await refusal(new Gitlab({ host, token: made.token as string }).Users.showCurrentUser())).status,
+    ).toBe(401);
+
+    const noScope = await refusal(
+      new Gitlab({ host, token: plainAdminPat, sudo: 'alice' }).Users.showCurrentUser(),
+    );
+    expect(noScope).toEqual({ status: 403, description: 'insufficient_scope' });
+    const nonAdmin = await refusal(
+      new Gitlab({ host, token: alicePat, sudo: 'root' }).Users.showCurrentUser(),
+    );
+    expect(nonAdmin).toEqual({ status: 403, description: '403 Forbidden - Must be admin to use sudo' });
+    const unknown = await refusal(
+      new Gitlab({ host, token: sudoPat, sudo: 9_999_999 }).Users.showCurrentUser(),
+    );
+    expect(unknown).toEqual({ status: 404, description: "404 User with ID or username '9999999' Not Found" });
+
+    const event = await latestAudit(instance, 'personal_access_token.revoked');
+    expect(event).toMatchObject({
+      author: 'alice',
+      details: { impersonated_by: { id: root.id, username: 'root' } },
+    });
+  });
+
+  it('curl: multipart bodies as in the platform docs, blank token headers as none', async () => {
+    const created = await run('curl', [
+      '--silent',
+      '--header',
+      `PRIVATE-TOKEN: ${alicePat}`,
+      '--form',
+      'name=curl-form',
+      '--form',
+      'scopes[]=read_api',
+      '--form',
+      'scopes[]=read_user',
+      '--form',
+      `expires_at=${IN_30_DAYS}`,
+      `${instance.url}/api/v4/user/personal_access_tokens`,
+    ]);
+    const token = JSON.parse(created.stdout) as Json;
+    rememberSecret(token.token);
+    expect(token).toMatchObject({ name: 'curl-form', scopes: ['read_api', 'read_user'], user_id: alice.id });
+
+    // A client made without a token sends `PRIVATE-TOKEN:` on every call (curl spells it `NAME;`).
+    for (const header of ['PRIVATE-TOKEN;', 'JOB-TOKEN;']) {
+      const anonymous = await run('curl', [
+        '--silent',
+        '--header',
+        header,
+        `${instance.url}/api/v4/projects/${encodeURIComponent('conventions/open')}`,
+      ]);
+      expect(JSON.parse(anonymous.stdout)).toMatchObject({ id: publicProject.id });
+    }
+  });
+});
