@@ -7,6 +7,7 @@ import { createHttpApp } from './app.ts';
 import { webRoutes } from '../web/web-routes.ts';
 import { installAuthentication } from './authenticate.ts';
 import { installSudo } from './sudo.ts';
+import { installListPagination } from './pagination.ts';
 import { installCsrfProtection, sessionDepsFor, sessionResolver } from './session-authentication.ts';
 import { accessTokensRoutes } from './routes/access-tokens.routes.ts';
 import { applicationSettingsRoutes } from './routes/application-settings.routes.ts';
@@ -56,6 +57,7 @@ export async function buildInstanceApp(context: InstanceContext): Promise<Fastif
   });
   app.addHook('onClose', async () => context.failureLimiter.close?.());
   installSudo(app, context.db);
+  installListPagination(app, context.settings.externalUrl);
   installCsrfProtection(app, context.secrets.digester);
   installJobTokenBoundary(app, context);
   installCompositeIdentityBoundary(app);

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** GitLab's defaults: 20 per page, at most 100. */
 export const DEFAULT_PER_PAGE = 20;
@@ -92,4 +92,18 @@ function pageUrl(request: FastifyRequest, externalUrl: string, perPage: number, 
   params.set('page', String(page));
   params.set('per_page', String(perPage));
   return `${externalUrl}${path}?${params.toString()}`;
+}
+
+/**
+ * Every list of the REST API is paginated, as every platform client expects: a `GET /api/v4/...`
+ * answer that is an array and was not paged by its route gets the page it asked for and the headers.
+ */
+export function installListPagination(app: FastifyInstance, externalUrl: string): void {
+  app.addHook('preSerialization', async (request, reply, payload) => {
+    if (request.method !== 'GET' || !request.url.startsWith('/api/v4/') || !Array.isArray(payload)) {
+      return payload;
+    }
+    if (reply.hasHeader('x-page') || reply.statusCode !== 200) return payload;
+    return sendArrayPage(request, reply, externalUrl, payload as unknown[]);
+  });
 }

@@ -188,4 +188,21 @@ describe('GitLab request conventions and sudo, through real GitLab clients', () 
       expect(JSON.parse(anonymous.stdout)).toMatchObject({ id: publicProject.id });
     }
   });
+
+  it('python-gitlab pages through a list whose route returns a plain array', async () => {
+    // `/admin/add_ons` returns its list whole; the shared layer pages it, so python-gitlab's
+    // page-following sees one page of one item at a time and still gets them all.
+    const script = [
+      'import json, sys, gitlab',
+      'gl = gitlab.Gitlab(sys.argv[1], private_token=sys.argv[2])',
+      'first = gl.http_list("/admin/add_ons", iterator=True, per_page=1)',
+      'print(json.dumps({"total": first.total, "per_page": first.per_page, "all": len(list(first))}))',
+    ].join('\n');
+    const result = await run(PYTHON, ['-c', script, instance.url, sudoPat]);
+    expect(result.code, result.stderr).toBe(0);
+    const seen = JSON.parse(result.stdout) as { total: number; per_page: number; all: number };
+    expect(seen.per_page).toBe(1);
+    expect(seen.total).toBeGreaterThan(1);
+    expect(seen.all).toBe(seen.total);
+  });
 });
