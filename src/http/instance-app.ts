@@ -8,6 +8,8 @@ import { webRoutes } from '../web/web-routes.ts';
 import { installAuthentication } from './authenticate.ts';
 import { installSudo } from './sudo.ts';
 import { installListPagination } from './pagination.ts';
+import { installOpenApi } from './openapi.ts';
+import { recordRoutes } from './route-table.ts';
 import { installCsrfProtection, sessionDepsFor, sessionResolver } from './session-authentication.ts';
 import { accessTokensRoutes } from './routes/access-tokens.routes.ts';
 import { applicationSettingsRoutes } from './routes/application-settings.routes.ts';
@@ -43,6 +45,8 @@ export async function buildInstanceApp(context: InstanceContext): Promise<Fastif
     metrics: context.metrics,
     trustedProxies: context.settings.trustedProxies,
   });
+  recordRoutes(app);
+  await installOpenApi(app, context.settings.externalUrl);
   const sessions = sessionDepsFor(context);
   installAuthentication(app, {
     sessions: sessionResolver(sessions),
