@@ -5,7 +5,9 @@ import { GITLAB_API_VERSION } from '../../src/runtime/version.ts';
 import type { Namespace, Project, User } from '../../src/store/schema.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 import { rememberSecret } from '../support/secrets.ts';
-import { createGroup, createProject, createUser } from '../support/world.ts';
+import { ACCESS_LEVELS } from '../../src/identity/access-levels.ts';
+import { cloneUrl, git } from '../ci/ci-world.ts';
+import { addMember, createGroup, createProject, createUser } from '../support/world.ts';
 import { depsOf, givePat, type Json } from '../tokens/token-fixtures.ts';
 
 /** Debian's interpreter: the one that sees `python3-gitlab`. */
@@ -50,6 +52,7 @@ describe('GitLab request conventions and sudo, through real GitLab clients', () 
   let alice: User;
   let group: Namespace;
   let publicProject: Project;
+  let aliceProject: Project;
   let sudoPat: string;
   let plainAdminPat: string;
   let alicePat: string;
@@ -63,6 +66,8 @@ describe('GitLab request conventions and sudo, through real GitLab clients', () 
     group = await createGroup(db, { path: 'conventions' });
     await createProject(db, group, { path: 'by-path', creator: root });
     publicProject = await createProject(db, group, { path: 'open', visibility: 'public' });
+    aliceProject = await createProject(db, group, { path: 'alices', creator: root });
+    await addMember(db, aliceProject, alice, ACCESS_LEVELS.developer);
     const deps = depsOf(instance);
     sudoPat = (await givePat(deps, root, ['api', 'sudo'])).plaintext;
     plainAdminPat = (await givePat(deps, root, ['api'])).plaintext;
@@ -127,16 +132,29 @@ describe('GitLab request conventions and sudo, through real GitLab clients', () 
 
     const asAlice = new Gitlab({ host, token: sudoPat, sudo: 'alice' });
     expect((await asAlice.Users.showCurrentUser()).username).toBe('alice');
-    const made = await admin.PersonalAccessTokens.create(alice.id, 'beaker-made', ['read_api'], {
-      expiresAt: IN_30_DAYS,
-    });
-    rememberSecret(made.token as string);
+    const made = await admin.PersonalAccessTokens.create(
+      alice.id,
+      'beaker-made',
+      ['read_api', 'read_repository', 'read_registry'],
+      { expiresAt: IN_30_DAYS },
+    );
+    const secret = rememberSecret(made.token as string);
     const listed = await asAlice.PersonalAccessTokens.all();
     expect(listed.map((token) => token.id)).toContain(made.id);
+    const gitWorks = () => git(['ls-remote', cloneUrl(instance, aliceProject, 'alice', secret)]);
+    const registryWorks = async () => {
+      const url = `${instance.url}/jwt/auth?service=container_registry&scope=repository:${aliceProject.full_path}:pull`;
+      const basic = Buffer.from(`alice:${secret}`).toString('base64');
+      return (await fetch(url, { headers: { authorization: `Basic ${basic}` } })).status;
+    };
+    expect((await gitWorks()).code).toBe(0);
+    expect(await registryWorks()).toBe(200);
+
     await asAlice.PersonalAccessTokens.remove({ tokenId: made.id });
-    expect(
-      (await refusal(new Gitlab({ host, token: made.token as string }).Users.showCurrentUser())).status,
-    ).toBe(401);
+    // Revoked: refused over the API, git and the registry alike.
+    expect((await refusal(new Gitlab({ host, token: secret }).Users.showCurrentUser())).status).toBe(401);
+    expect((await gitWorks()).code).not.toBe(0);
+    expect(await registryWorks()).toBe(401);
 
     const noScope = await refusal(
       new Gitlab({ host, token: plainAdminPat, sudo: 'alice' }).Users.showCurrentUser(),
