@@ -32,6 +32,8 @@ export interface Settings {
   maxJwtLifetimeSeconds: number;
   /** Upper bound on the expiry of an access token, in days. */
   accessTokenMaxLifetimeDays: number;
+  /** Whether administrators may make impersonation tokens, and existing ones authenticate (GitLab's `impersonation_enabled`). */
+  impersonationEnabled: boolean;
   sessionIdleTimeoutSeconds: number;
   sessionAbsoluteTimeoutSeconds: number;
   /** Failed sign-ins or token authentications allowed per window, per account and per address. */
@@ -161,6 +163,8 @@ export function loadSettings(env: Source = process.env): Settings {
     keyRotationIntervalSeconds: read.positiveInt('TESSERA_KEY_ROTATION_INTERVAL', 30 * 24 * 3600),
     maxJwtLifetimeSeconds: read.positiveInt('TESSERA_MAX_JWT_LIFETIME', 24 * 3600),
     accessTokenMaxLifetimeDays: read.positiveInt('TESSERA_ACCESS_TOKEN_MAX_LIFETIME_DAYS', 365),
+    impersonationEnabled:
+      read.oneOf('TESSERA_IMPERSONATION_ENABLED', ['true', 'false'] as const, 'true') === 'true',
     sessionIdleTimeoutSeconds: read.positiveInt('TESSERA_SESSION_IDLE_TIMEOUT', 2 * 3600),
     sessionAbsoluteTimeoutSeconds: read.positiveInt('TESSERA_SESSION_ABSOLUTE_TIMEOUT', 7 * 24 * 3600),
     authFailureLimit: read.positiveInt('TESSERA_AUTH_FAILURE_LIMIT', 10),

@@ -12,6 +12,7 @@ import { installOpenApi } from './openapi.ts';
 import { recordRoutes } from './route-table.ts';
 import { installCsrfProtection, sessionDepsFor, sessionResolver } from './session-authentication.ts';
 import { accessTokensRoutes } from './routes/access-tokens.routes.ts';
+import { impersonationTokensRoutes } from './routes/impersonation-tokens.routes.ts';
 import { applicationSettingsRoutes } from './routes/application-settings.routes.ts';
 import { installAutoDevOpsProvisioning } from './routes/auto-devops-provisioning.ts';
 import { deployTokensRoutes } from './routes/deploy-tokens.routes.ts';
@@ -72,6 +73,7 @@ export async function buildInstanceApp(context: InstanceContext): Promise<Fastif
   await app.register(metadataRoutes);
   await app.register(identityRoutes, { context, sessions });
   await app.register(accessTokensRoutes, { context });
+  await app.register(impersonationTokensRoutes, { context });
   await app.register(resourceAccessTokensRoutes, { context });
   await app.register(adminTokenRoutes, { context });
   await app.register(auditEventsRoutes, { context });

@@ -41,6 +41,8 @@ export interface AccessTokenFilter {
   kind?: AccessTokenKind;
   userId?: number;
   resourceId?: number;
+  /** Only impersonation tokens (true) or only the others (false). */
+  impersonation?: boolean;
   /** `active`: not revoked and expiring after `today`; `inactive`: the rest. */
   state?: { value: 'active' | 'inactive'; today: string };
   revoked?: boolean;
@@ -64,6 +66,9 @@ function filtered(db: Executor, filter: AccessTokenFilter) {
   if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
   if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
   if (filter.resourceId !== undefined) query = query.where('resource_id', '=', filter.resourceId);
+  if (filter.impersonation !== undefined) {
+    query = query.where('impersonation', '=', filter.impersonation ? 1 : 0);
+  }
   if (filter.revoked !== undefined) query = query.where('revoked', '=', filter.revoked ? 1 : 0);
   if (filter.state) {
     const { value, today } = filter.state;

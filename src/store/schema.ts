@@ -82,6 +82,8 @@ export interface AccessTokensTable {
   last_used_ips: string;
   /** The token this one replaced by rotation; the chain is the rotation family. */
   previous_token_id: number | null;
+  /** 1 for an impersonation token: a personal token an administrator made for the user. */
+  impersonation: Generated<number>;
 }
 
 export interface SigningKeysTable {

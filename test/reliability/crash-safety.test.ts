@@ -54,7 +54,12 @@ describe('crash safety of token creation', () => {
           digester: new Digester(Buffer.from(digestSecret, 'base64url')),
           metrics: new Metrics(),
           cache: new AccessTokenCache(systemClock),
-          policy: { tokenPrefix: '', maxLifetimeDays: 365, externalUrl: 'http://127.0.0.1' },
+          policy: {
+            tokenPrefix: '',
+            maxLifetimeDays: 365,
+            impersonationEnabled: true,
+            externalUrl: 'http://127.0.0.1',
+          },
         },
         { user, name: 'creator', scopes: ['api'] },
       );

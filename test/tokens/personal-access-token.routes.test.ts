@@ -17,6 +17,8 @@ const FIELDS = [
   'last_used_at',
   'active',
   'expires_at',
+  // Every personal token says whether it is an impersonation token (#15).
+  'impersonation',
 ];
 const BASE = '/api/v4/personal_access_tokens';
 

@@ -39,7 +39,12 @@ export async function tokenWorld(engine: Engine): Promise<TokenWorld> {
     digester: new Digester(randomBytes(32)),
     metrics: new Metrics(),
     cache: new AccessTokenCache(clock),
-    policy: { tokenPrefix: '', maxLifetimeDays: 365, externalUrl: 'https://tessera.example' },
+    policy: {
+      tokenPrefix: '',
+      maxLifetimeDays: 365,
+      impersonationEnabled: true,
+      externalUrl: 'https://tessera.example',
+    },
   };
   return {
     db,

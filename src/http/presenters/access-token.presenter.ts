@@ -14,6 +14,8 @@ export interface AccessTokenBody {
   last_used_at: string | null;
   active: boolean;
   expires_at: string;
+  /** Personal tokens only: whether an administrator made it for the user (an impersonation token). */
+  impersonation?: boolean;
   /** Project and group tokens only: the bot's role. */
   access_level?: number;
   /** Only in the answer to create and rotate: the one time the secret is shown. */
@@ -37,6 +39,7 @@ export function presentAccessToken(token: AccessToken, clock: Clock, plaintext?:
     active: accessTokenState(token, clock) === 'active',
     expires_at: token.expires_at,
   };
+  if (token.kind === 'personal') body.impersonation = token.impersonation === 1;
   if (token.kind !== 'personal' && token.access_level !== null) body.access_level = token.access_level;
   if (plaintext !== undefined) body.token = plaintext;
   return body;

@@ -7,6 +7,7 @@ import * as cloudConnector from './004-cloud-connector.ts';
 import * as oauth from './005-oauth.ts';
 import * as pipelineTriggers from './006-pipeline-triggers.ts';
 import * as aiWorkflows from './007-ai-workflows.ts';
+import * as impersonationTokens from './008-impersonation-tokens.ts';
 
 /** Every migration, in the order it runs. A new one is appended here and nowhere else. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005-oauth': oauth,
   '006-pipeline-triggers': pipelineTriggers,
   '007-ai-workflows': aiWorkflows,
+  '008-impersonation-tokens': impersonationTokens,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -16,6 +16,8 @@ export interface AccessTokenDeps {
     /** Instance prefix before `glpat-`, or ''. */
     tokenPrefix: string;
     maxLifetimeDays: number;
+    /** Impersonation tokens may be made and authenticate. */
+    impersonationEnabled: boolean;
     /** Its host names the bot users' no-reply addresses. */
     externalUrl: string;
   };
@@ -34,6 +36,7 @@ export function accessTokenDeps(
     policy: {
       tokenPrefix: context.settings.tokenPrefix,
       maxLifetimeDays: context.settings.accessTokenMaxLifetimeDays,
+      impersonationEnabled: context.settings.impersonationEnabled,
       externalUrl: context.settings.externalUrl,
     },
   };

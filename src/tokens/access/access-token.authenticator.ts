@@ -17,7 +17,7 @@ export const LAST_USED_IPS = 5;
 /**
  * Authenticates personal, project and group access tokens (`glpat-`, optionally behind the instance
  * prefix): digest, look up, compare in constant time, then refuse revoked, expired or blocked-owner
- * tokens with the same null, so the caller answers one 401 for all.
+ * tokens (and impersonation tokens while impersonation is disabled) with the same null, so the caller answers one 401 for all.
  */
 export class AccessTokenAuthenticator implements TokenAuthenticator {
   readonly prefix = ACCESS_TOKEN_PREFIX;
@@ -31,6 +31,8 @@ export class AccessTokenAuthenticator implements TokenAuthenticator {
     if (!found || !constantTimeEqual(found.token.digest, digest)) return null;
     if (accessTokenState(found.token, this.deps.clock) !== 'active' || found.owner.state !== 'active')
       return null;
+    // With impersonation disabled, the tokens administrators made in users' names stop working.
+    if (found.token.impersonation === 1 && !this.deps.policy.impersonationEnabled) return null;
     await this.#recordUse(digest, found.token, meta.ip);
     return {
       user: found.owner,

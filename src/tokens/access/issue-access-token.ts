@@ -26,6 +26,8 @@ export interface IssueAccessTokenInput {
   previousTokenId: number | null;
   /** A secret chosen by the caller (the demo seed); minted when absent. */
   plaintext?: string;
+  /** An impersonation token (personal tokens only). */
+  impersonation?: boolean;
 }
 
 /** Stores a token under the digest of a fresh secret. Call inside the transaction that audits it. */
@@ -51,6 +53,7 @@ export async function issueAccessToken(
     last_used_at: null,
     last_used_ips: '[]',
     previous_token_id: input.previousTokenId,
+    impersonation: input.impersonation ? 1 : 0,
   });
   return { token, plaintext };
 }
@@ -92,6 +95,7 @@ export async function auditAccessToken(
       user_id: token.user_id,
       scopes: scopesOf(token),
       expires_at: token.expires_at,
+      ...(token.impersonation === 1 ? { impersonation: true } : {}),
       ...details,
     },
   });

@@ -32,7 +32,7 @@ export interface AccessTokenListing {
 export async function listMatchingAccessTokens(
   deps: AccessTokenDeps,
   query: AccessTokenQuery,
-  scope: Pick<AccessTokenFilter, 'kind' | 'userId' | 'resourceId'>,
+  scope: Pick<AccessTokenFilter, 'kind' | 'userId' | 'resourceId' | 'impersonation'>,
   page: Page,
 ): Promise<AccessTokenListing> {
   const { state, userId: _ignored, ...rest } = query;
@@ -59,6 +59,14 @@ export async function listPersonalAccessTokens(
   page: Page,
 ): Promise<AccessTokenListing> {
   if (!requester.is_admin && query.userId !== undefined && query.userId !== requester.id) throw forbidden();
-  const userId = requester.is_admin ? query.userId : requester.id;
-  return listMatchingAccessTokens(deps, query, userId === undefined ? {} : { userId }, page);
+  if (requester.is_admin) {
+    return listMatchingAccessTokens(
+      deps,
+      query,
+      query.userId === undefined ? {} : { userId: query.userId },
+      page,
+    );
+  }
+  // A user never sees the impersonation tokens an administrator holds in their name.
+  return listMatchingAccessTokens(deps, query, { userId: requester.id, impersonation: false }, page);
 }

@@ -64,7 +64,10 @@ export async function findVisiblePersonalAccessToken(
   id: number,
 ): Promise<AccessToken> {
   const token = Number.isSafeInteger(id) ? await findAccessTokenById(deps.db, id) : undefined;
-  if (!token || (token.user_id !== requester.id && !requester.is_admin)) throw notFound('Token');
+  if (!token) throw notFound('Token');
+  // A user sees their own tokens, but not the impersonation tokens an administrator holds in their name.
+  const own = token.user_id === requester.id && token.impersonation === 0;
+  if (!own && !requester.is_admin) throw notFound('Token');
   return token;
 }
 

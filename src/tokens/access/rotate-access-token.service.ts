@@ -63,6 +63,7 @@ export async function rotateAccessToken(
       accessLevel: current.access_level,
       expiresAt: newExpiry,
       previousTokenId: current.id,
+      impersonation: current.impersonation === 1,
     });
     await auditAccessToken(trx, deps, actor, 'rotated', current, {
       new_token_id: issued.token.id,

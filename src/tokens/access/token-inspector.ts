@@ -29,6 +29,8 @@ export interface TokenInspection {
   /** The project or group of a bot token. */
   resource: { type: 'project' | 'group'; id: number } | null;
   access_level: number | null;
+  /** Access tokens only: a personal token an administrator made in the user's name. */
+  impersonation?: boolean;
 }
 
 /**
@@ -87,6 +89,7 @@ export class AccessTokenInspector implements TokenInspector {
           ? null
           : { type: token.kind, id: token.resource_id },
       access_level: token.access_level,
+      impersonation: token.impersonation === 1,
     };
   }
 }

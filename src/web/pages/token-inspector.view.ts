@@ -62,7 +62,9 @@ export function inspectionResult(result: CredentialInspection, masked: string): 
 function opaqueResult(found: TokenInspection): SafeHtml {
   return html`<dl class="facts">
     <dt>Type</dt>
-    <dd data-testid="inspection-type">${found.token_type}</dd>
+    <dd data-testid="inspection-type">
+      ${found.token_type}${found.impersonation ? ' (impersonation token)' : ''}
+    </dd>
     <dt>Name</dt>
     <dd>${found.name}</dd>
     <dt>Owner</dt>
