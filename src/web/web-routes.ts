@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { InstanceContext } from '../runtime/instance-context.ts';
 import { assetRoutes } from './assets.ts';
 import { adminUsersPage } from './pages/admin-users.page.ts';
+import { adminUserPage } from './pages/admin-user.page.ts';
 import { aiPlaygroundPage } from './pages/ai-playground.page.ts';
 import { auditLogPage } from './pages/audit-log.page.ts';
 import { ciCdSettingsPage } from './pages/ci-cd-settings.page.ts';
@@ -30,6 +31,7 @@ export const WEB_PAGES: readonly WebPage[] = [
   projectsPage,
   aiPlaygroundPage,
   adminUsersPage,
+  adminUserPage,
   signingKeysPage,
   cloudConnectorPage,
   auditLogPage,

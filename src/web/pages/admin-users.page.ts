@@ -53,7 +53,7 @@ export const adminUsersPage: WebPage = {
               ${users.map(
                 (user) =>
                   html`<tr>
-                    <td>${user.username}</td>
+                    <td><a href="${PATH}/${user.id}">${user.username}</a></td>
                     <td>${user.name}</td>
                     <td>${user.email}</td>
                     <td>

@@ -1,0 +1,262 @@
+import type { FastifyRequest } from 'fastify';
+import { TesseraError, notFound } from '../../errors/tessera-error.ts';
+import type { AccessToken, User } from '../../store/schema.ts';
+import { findUserById } from '../../store/users.repository.ts';
+import { accessTokenDeps, type AccessTokenDeps } from '../../tokens/access/access-token-deps.ts';
+import { addDays, todayUtc } from '../../tokens/access/access-token-expiry.ts';
+import { accessTokenState, scopesOf } from '../../tokens/access/access-token-state.ts';
+import {
+  createImpersonationToken,
+  listImpersonationTokens,
+  revokeImpersonationToken,
+} from '../../tokens/access/impersonation-token.service.ts';
+import { ACCESS_TOKEN_SCOPES, grantableScopes } from '../../tokens/access/scopes.ts';
+import { badge, timeTag } from '../format.ts';
+import { html, type SafeHtml } from '../html.ts';
+import { notice, renderPage } from '../layout.ts';
+import { NewTokenFlash, type NewTokenNotice } from '../new-token-flash.ts';
+import { sendHtml } from '../send-html.ts';
+import { fieldProblem, oneTimeSecretField, scopeCheckboxes } from '../token-forms.ts';
+import type { WebDeps, WebPage } from '../web-page.ts';
+import {
+  formFields,
+  listField,
+  queryText,
+  requireAdminViewer,
+  textField,
+  webActor,
+  type Viewer,
+} from '../web-request.ts';
+
+const USERS_PATH = '/admin/users';
+const userPath = (user: Pick<User, 'id'>) => `${USERS_PATH}/${user.id}`;
+const FIELD_LABELS: Record<string, string> = {
+  name: 'Token name',
+  scopes: 'Scopes',
+  expires_at: 'Expiration date',
+};
+const LISTED = 100;
+
+type UserParams = { Params: { id: string } };
+type TokenParams = { Params: { id: string; token_id: string } };
+
+interface FormValues {
+  name: string;
+  scopes: readonly string[];
+  expiresAt: string;
+}
+
+/**
+ * Admin → Users → one user: who they are, and the impersonation tokens administrators hold in their
+ * name (create, with the secret shown once; revoke). The forms call the same services as the API.
+ */
+export const adminUserPage: WebPage = {
+  routes(app, deps) {
+    const { context } = deps;
+    const tokens = accessTokenDeps(context);
+    const flash = new NewTokenFlash(
+      context.secrets.box,
+      context.clock,
+      context.settings,
+      USERS_PATH,
+      '_tessera_new_impersonation_token',
+    );
+
+    const userOf = async (request: FastifyRequest, raw: string): Promise<{ viewer: Viewer; user: User }> => {
+      const viewer = requireAdminViewer(request, context);
+      const user = /^\d{1,15}$/.test(raw) ? await findUserById(context.db, Number(raw)) : undefined;
+      if (!user) throw notFound('User');
+      return { viewer, user };
+    };
+
+    app.get<UserParams>(`${USERS_PATH}/:id`, async (request, reply) => {
+      const { viewer, user } = await userOf(request, request.params.id);
+      const shown = flash.take(request, reply, viewer);
+      const done = queryText(request, 'revoked') ? 'The impersonation token was revoked.' : null;
+      return sendHtml(reply, await page(deps, tokens, viewer, user, { shown, done }));
+    });
+
+    app.post<UserParams>(`${USERS_PATH}/:id/impersonation_tokens`, async (request, reply) => {
+      const { viewer, user } = await userOf(request, request.params.id);
+      const fields = formFields(request);
+      const values: FormValues = {
+        name: textField(fields, 'name'),
+        scopes: listField(fields, 'scopes'),
+        expiresAt: textField(fields, 'expires_at'),
+      };
+      try {
+        const issued = await createImpersonationToken(
+          tokens,
+          webActor(request, viewer),
+          viewer.user,
+          user.id,
+          values,
+        );
+        flash.put(reply, viewer, {
+          action: 'created',
+          tokenId: issued.token.id,
+          tokenName: issued.token.name,
+          plaintext: issued.plaintext,
+        });
+        return reply.redirect(userPath(user), 303);
+      } catch (error) {
+        if (!(error instanceof TesseraError) || !['bad_request', 'forbidden'].includes(error.code))
+          throw error;
+        const problem = fieldProblem(error, FIELD_LABELS);
+        return sendHtml(reply, await page(deps, tokens, viewer, user, { values, problem }), error.status);
+      }
+    });
+
+    app.post<TokenParams>(
+      `${USERS_PATH}/:id/impersonation_tokens/:token_id/revoke`,
+      async (request, reply) => {
+        const { viewer, user } = await userOf(request, request.params.id);
+        const tokenId = /^\d{1,15}$/.test(request.params.token_id) ? Number(request.params.token_id) : NaN;
+        await revokeImpersonationToken(tokens, webActor(request, viewer), viewer.user, user.id, tokenId);
+        return reply.redirect(`${userPath(user)}?revoked=${tokenId}`, 303);
+      },
+    );
+  },
+};
+
+async function page(
+  deps: WebDeps,
+  tokens: AccessTokenDeps,
+  viewer: Viewer,
+  user: User,
+  state: { shown?: NewTokenNotice | null; done?: string | null; values?: FormValues; problem?: string },
+) {
+  const { clock } = deps.context;
+  const today = todayUtc(clock);
+  const max = tokens.policy.maxLifetimeDays;
+  const enabled = tokens.policy.impersonationEnabled;
+  const listing = enabled
+    ? await listImpersonationTokens(tokens, viewer.user, user.id, 'all', { limit: LISTED, offset: 0 })
+    : { tokens: [], total: 0 };
+  const values = state.values ?? { name: '', scopes: [], expiresAt: '' };
+  const role = user.is_admin ? 'Administrator' : user.bot_kind ? user.bot_kind.replace('_', ' ') : 'Regular';
+  const main = html`<dl class="facts" data-testid="user-facts">
+      <dt>Username</dt>
+      <dd>${user.username}</dd>
+      <dt>Name</dt>
+      <dd>${user.name}</dd>
+      <dt>Email</dt>
+      <dd>${user.email}</dd>
+      <dt>Role</dt>
+      <dd>${role}</dd>
+      <dt>State</dt>
+      <dd>${badge(user.state, user.state === 'active' ? 'active' : 'revoked')}</dd>
+      <dt>Created</dt>
+      <dd>${timeTag(user.created_at)}</dd>
+    </dl>
+    <h2>Impersonation tokens <span class="muted">(${listing.total})</span></h2>
+    <p>
+      An impersonation token acts as ${user.username} through the API, git and the registry, within its
+      scopes. ${user.username} does not see it; the audit log names you as its maker.
+    </p>
+    ${state.shown ? newTokenPanel(state.shown, user) : ''} ${state.done ? notice('success', state.done) : ''}
+    ${state.problem ? notice('error', state.problem) : ''}
+    ${
+      enabled
+        ? html`${tokenForm(viewer.csrfToken, user, values, {
+            grantable: grantableScopes({ kind: 'person', isAdmin: user.is_admin === 1 }),
+            minDate: addDays(today, 1),
+            maxDate: addDays(today, max),
+          })}
+          ${tokenTable(listing.tokens, deps, user, viewer.csrfToken)}`
+        : notice('warning', 'Impersonation is disabled on this instance (TESSERA_IMPERSONATION_ENABLED=false).')
+    }`;
+  return renderPage({ title: `User ${user.username}`, viewer, nav: deps.nav, path: USERS_PATH, main });
+}
+
+function newTokenPanel(shown: NewTokenNotice, user: User): SafeHtml {
+  return html`<section class="panel notice success" role="status" aria-labelledby="new-token-heading">
+    <h2 id="new-token-heading">New impersonation token for ${user.username}</h2>
+    ${oneTimeSecretField('New impersonation token', shown.plaintext)}
+    <p class="notice warning">
+      <strong>Make sure you save it now — you won't be able to see it again.</strong> Anyone holding it acts
+      as ${user.username}.
+    </p>
+  </section>`;
+}
+
+function tokenForm(
+  csrfToken: string,
+  user: User,
+  values: FormValues,
+  limits: { grantable: readonly (keyof typeof ACCESS_TOKEN_SCOPES)[]; minDate: string; maxDate: string },
+): SafeHtml {
+  return html`<form
+    method="post"
+    action="${userPath(user)}/impersonation_tokens"
+    class="panel"
+    aria-labelledby="create-heading"
+  >
+    <h2 id="create-heading">Add an impersonation token</h2>
+    <input type="hidden" name="authenticity_token" value="${csrfToken}" />
+    <label for="token_name">Token name</label>
+    <input type="text" id="token_name" name="name" maxlength="255" required value="${values.name}" />
+    <label for="token_expires_at"
+      >Expiration date <span class="hint">(empty: the longest the policy allows)</span></label
+    >
+    <input
+      type="date"
+      id="token_expires_at"
+      name="expires_at"
+      min="${limits.minDate}"
+      max="${limits.maxDate}"
+      value="${values.expiresAt}"
+    />
+    <fieldset>
+      <legend>Scopes</legend>
+      ${scopeCheckboxes(limits.grantable, values.scopes, (scope) => ACCESS_TOKEN_SCOPES[scope].description, 'scope_')}
+    </fieldset>
+    <button type="submit" class="primary">Create impersonation token</button>
+  </form>`;
+}
+
+function tokenTable(tokens: readonly AccessToken[], deps: WebDeps, user: User, csrfToken: string): SafeHtml {
+  if (tokens.length === 0) return html`<p class="muted">No impersonation tokens.</p>`;
+  return html`<div class="table-wrap">
+    <table data-testid="impersonation-tokens">
+      <thead>
+        <tr>
+          <th scope="col">Token name</th>
+          <th scope="col">Scopes</th>
+          <th scope="col">Created</th>
+          <th scope="col">Last used</th>
+          <th scope="col">Expires</th>
+          <th scope="col">State</th>
+          <th scope="col"><span class="muted">Actions</span></th>
+        </tr>
+      </thead>
+      <tbody>
+        ${tokens.map((token) => {
+          const state = accessTokenState(token, deps.context.clock);
+          return html`<tr data-token-id="${token.id}">
+            <td>${token.name}</td>
+            <td>${scopesOf(token).join(', ')}</td>
+            <td>${timeTag(token.created_at)}</td>
+            <td>${timeTag(token.last_used_at, 'Never')}</td>
+            <td>${timeTag(token.expires_at)}</td>
+            <td>${badge(state)}</td>
+            <td class="actions">
+              ${
+                state === 'active'
+                  ? html`<form
+                      method="post"
+                      action="${userPath(user)}/impersonation_tokens/${token.id}/revoke"
+                      data-confirm="Revoke “${token.name}”? Anything using it stops working at once."
+                    >
+                      <input type="hidden" name="authenticity_token" value="${csrfToken}" />
+                      <button type="submit" class="danger" aria-label="Revoke ${token.name}">Revoke</button>
+                    </form>`
+                  : ''
+              }
+            </td>
+          </tr>`;
+        })}
+      </tbody>
+    </table>
+  </div>`;
+}
