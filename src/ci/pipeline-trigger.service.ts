@@ -10,6 +10,8 @@ import { inTransaction } from '../store/in-transaction.ts';
 import {
   deletePipelineTrigger,
   findPipelineTriggerByDigest,
+  findProjectPipelineTrigger,
+  updatePipelineTriggerDescription,
   insertPipelineTrigger,
   listPipelineTriggers,
   touchPipelineTrigger,
@@ -70,6 +72,40 @@ export async function listProjectTriggers(
 ): Promise<PipelineTrigger[]> {
   const { project } = await authorizeProject(deps.db, acting.user, projectRef, canManageProject);
   return listPipelineTriggers(deps.db, project.id);
+}
+
+/** One trigger of the project (maintainers), without its token; 404 for another project's. */
+export async function findProjectTrigger(
+  deps: CiDeps,
+  acting: ActingUser,
+  projectRef: string,
+  triggerId: number,
+): Promise<PipelineTrigger> {
+  const { project } = await authorizeProject(deps.db, acting.user, projectRef, canManageProject);
+  const trigger = await findProjectPipelineTrigger(deps.db, project.id, triggerId);
+  if (!trigger) throw notFound('Trigger');
+  return trigger;
+}
+
+/** Changes a trigger's description (maintainers); its token is untouched. Audited. */
+export async function updateProjectTrigger(
+  deps: CiDeps,
+  acting: ActingUser,
+  projectRef: string,
+  triggerId: number,
+  description: string,
+): Promise<PipelineTrigger> {
+  const { project } = await authorizeProject(deps.db, acting.user, projectRef, canManageProject);
+  return inTransaction(deps.db, async (trx) => {
+    const updated = await updatePipelineTriggerDescription(trx, project.id, triggerId, description);
+    if (!updated) throw notFound('Trigger');
+    await recordAudit(trx, deps.clock, actorFor(acting), {
+      action: 'pipeline_trigger.updated',
+      entity: { type: 'Project', id: project.id },
+      target: { type: 'Ci::Trigger', id: triggerId, details: description },
+    });
+    return updated;
+  });
 }
 
 /** Deletes a trigger (maintainers); its token stops working at once. Audited. */

@@ -29,6 +29,36 @@ export async function findPipelineTriggerByDigest(
     .executeTakeFirst();
 }
 
+/** One trigger of the project, by id. */
+export async function findProjectPipelineTrigger(
+  db: Executor,
+  projectId: number,
+  id: number,
+): Promise<PipelineTrigger | undefined> {
+  return db
+    .selectFrom('ci_pipeline_triggers')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/** Changes one trigger's description; undefined when the project has no such trigger. */
+export async function updatePipelineTriggerDescription(
+  db: Executor,
+  projectId: number,
+  id: number,
+  description: string,
+): Promise<PipelineTrigger | undefined> {
+  return db
+    .updateTable('ci_pipeline_triggers')
+    .set({ description })
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
 /** Deletes one trigger of the project; false when it has no such trigger. */
 export async function deletePipelineTrigger(db: Executor, projectId: number, id: number): Promise<boolean> {
   const rows = await db

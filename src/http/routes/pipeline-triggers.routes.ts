@@ -1,15 +1,17 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ciDeps } from '../../ci/ci-deps.ts';
 import {
   createPipelineTrigger,
   deleteProjectTrigger,
+  findProjectTrigger,
   listProjectTriggers,
+  updateProjectTrigger,
   runTriggeredPipeline,
 } from '../../ci/pipeline-trigger.service.ts';
 import { badRequest } from '../../errors/tessera-error.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
 import type { PipelineTrigger } from '../../store/pipeline-triggers.tables.ts';
-import { findUsersByIds } from '../../store/users.repository.ts';
+import { findUserById, findUsersByIds } from '../../store/users.repository.ts';
 import type { User } from '../../store/schema.ts';
 import { apiParams, optionalString, requiredInteger, requiredString } from '../api-params.ts';
 import { actingUserOf, READ_API, requireScope, WRITE_API } from '../authenticate.ts';
@@ -17,6 +19,8 @@ import { sendArrayPage } from '../pagination.ts';
 import { presentPipeline } from '../presenters/ci.presenter.ts';
 import { presentUserBasic } from '../presenters/user.presenter.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
+
+type TriggerParams = { Params: { id: string; trigger_id: string } };
 
 /**
  * Pipeline trigger tokens: `/api/v4/projects/:id/triggers` (maintainers manage them) and
@@ -28,6 +32,8 @@ export async function pipelineTriggersRoutes(
 ): Promise<void> {
   const deps = ciDeps(options.context);
   const url = deps.settings.externalUrl;
+  const ownerOf = async (trigger: PipelineTrigger) =>
+    trigger.owner_id === null ? undefined : await findUserById(deps.db, trigger.owner_id);
   const present = (trigger: PipelineTrigger, owner: User | undefined, token?: string) => ({
     id: trigger.id,
     // GitLab shows a trigger's token only to the request that created it; listings get its first characters.
@@ -62,20 +68,40 @@ export async function pipelineTriggersRoutes(
     return sendArrayPage(request, reply, url, items);
   });
 
-  app.delete<{ Params: { id: string; trigger_id: string } }>(
-    '/api/v4/projects/:id/triggers/:trigger_id',
-    async (request, reply) => {
-      const principal = requireScope(request, WRITE_API);
-      const triggerId = requiredInteger(request.params, 'trigger_id');
-      await deleteProjectTrigger(deps, actingUserOf(request, principal), request.params.id, triggerId);
-      return reply.status(204).send();
-    },
-  );
+  app.delete<TriggerParams>('/api/v4/projects/:id/triggers/:trigger_id', async (request, reply) => {
+    const principal = requireScope(request, WRITE_API);
+    const triggerId = requiredInteger(request.params, 'trigger_id');
+    await deleteProjectTrigger(deps, actingUserOf(request, principal), request.params.id, triggerId);
+    return reply.status(204).send();
+  });
 
-  app.post<{ Params: { id: string } }>('/api/v4/projects/:id/trigger/pipeline', async (request, reply) => {
+  app.get<TriggerParams>('/api/v4/projects/:id/triggers/:trigger_id', async (request) => {
+    const principal = requireScope(request, READ_API);
+    const triggerId = requiredInteger(request.params, 'trigger_id');
+    const trigger = await findProjectTrigger(
+      deps,
+      actingUserOf(request, principal),
+      request.params.id,
+      triggerId,
+    );
+    return present(trigger, await ownerOf(trigger));
+  });
+
+  app.put<TriggerParams>('/api/v4/projects/:id/triggers/:trigger_id', async (request) => {
+    const principal = requireScope(request, WRITE_API);
+    const triggerId = requiredInteger(request.params, 'trigger_id');
+    const description = optionalString(apiParams(request), 'description');
+    const acting = actingUserOf(request, principal);
+    const trigger =
+      description === undefined
+        ? await findProjectTrigger(deps, acting, request.params.id, triggerId)
+        : await updateProjectTrigger(deps, acting, request.params.id, triggerId, description);
+    return present(trigger, await ownerOf(trigger));
+  });
+
+  const runWithToken = async (request: FastifyRequest<{ Params: { id: string } }>, ref: string) => {
     const params = apiParams(request);
     const token = requiredString(params, 'token');
-    const ref = requiredString(params, 'ref');
     // Pipeline variables are not stored by pipelines yet: refuse them rather than drop them silently.
     if (Object.keys(params).some((key) => key === 'variables' || key.startsWith('variables['))) {
       throw badRequest('variables', 'are not supported by this instance');
@@ -86,6 +112,16 @@ export async function pipelineTriggersRoutes(
       ref,
       ip: request.ip,
     });
-    return reply.status(201).send(presentPipeline(pipeline, project, owner, url));
-  });
+    return presentPipeline(pipeline, project, owner, url);
+  };
+
+  app.post<{ Params: { id: string } }>('/api/v4/projects/:id/trigger/pipeline', async (request, reply) =>
+    reply.status(201).send(await runWithToken(request, requiredString(apiParams(request), 'ref'))),
+  );
+
+  // The older form, with the ref in the path and the token usually in the query (webhooks).
+  app.post<{ Params: { id: string; ref: string } }>(
+    '/api/v4/projects/:id/ref/:ref/trigger/pipeline',
+    async (request, reply) => reply.status(201).send(await runWithToken(request, request.params.ref)),
+  );
 }
