@@ -5,12 +5,7 @@ import { actorFor, type ActingUser } from '../identity/acting-user.ts';
 import { canManageProject } from '../identity/permissions.ts';
 import { authorizeProject } from '../identity/resource-access.ts';
 import type { Runner, RunnerEnvironment, RunnerType } from '../store/ci-schema.ts';
-import {
-  deleteRunner,
-  findRunnerByTokenDigest,
-  insertRunner,
-  touchRunner,
-} from '../store/ci-runners.repository.ts';
+import { findRunnerByTokenDigest, insertRunner, touchRunner } from '../store/ci-runners.repository.ts';
 import { inTransaction } from '../store/in-transaction.ts';
 import type { CiDeps } from './ci-deps.ts';
 
@@ -98,22 +93,4 @@ export async function authenticateRunner(deps: CiDeps, token: unknown): Promise<
   if (!runner || !constantTimeEqual(runner.token_digest, digest)) return undefined;
   await touchRunner(deps.db, runner.id, deps.clock.now().toISOString());
   return runner;
-}
-
-/** Unregisters the runner whose token this is (`DELETE /runners`); false for an unknown token. */
-export async function unregisterRunner(deps: CiDeps, token: unknown): Promise<boolean> {
-  const runner = await authenticateRunner(deps, token);
-  if (!runner) return false;
-  return inTransaction(deps.db, async (trx) => {
-    await recordAudit(
-      trx,
-      deps.clock,
-      { userId: null, name: `runner:${runner.id}`, ip: null },
-      {
-        action: 'runner.deleted',
-        entity: { type: 'ci_runner', id: runner.id },
-      },
-    );
-    return deleteRunner(trx, runner.id);
-  });
 }

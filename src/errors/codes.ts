@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   bad_request: 400,
   /** The request conflicts with existing state (a taken username or path). */
   conflict: 409,
+  /** Gone for good: an API the platform has switched off (runner registration tokens). */
+  gone: 410,
   /** Well-formed but not processable (an unsupported token type). */
   unprocessable: 422,
   /** Too many failed attempts; `retryAfterSeconds` says when to try again. */

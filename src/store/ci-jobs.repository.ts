@@ -135,6 +135,16 @@ export async function listRunningJobs(db: Executor): Promise<Job[]> {
   return db.selectFrom('ci_jobs').selectAll().where('status', '=', 'running').execute();
 }
 
+/** The jobs one runner is running now. */
+export async function listRunningJobsOfRunner(db: Executor, runnerId: number): Promise<Job[]> {
+  return db
+    .selectFrom('ci_jobs')
+    .selectAll()
+    .where('status', '=', 'running')
+    .where('runner_id', '=', runnerId)
+    .execute();
+}
+
 /**
  * Changes a job only while it is in one of `from`: the compare-and-set that lets two runners race for
  * one pending job, or a cancel race a finishing runner, with exactly one winner. Undefined for the loser.

@@ -22,3 +22,16 @@ export async function deleteRunner(db: Executor, id: number): Promise<boolean> {
   const rows = await db.deleteFrom('ci_runners').where('id', '=', id).returning('id').execute();
   return rows.length > 0;
 }
+
+/** Every runner, oldest first; the callers filter by what the requester may see. */
+export async function listRunners(db: Executor): Promise<Runner[]> {
+  return db.selectFrom('ci_runners').selectAll().orderBy('id').execute();
+}
+
+export async function updateRunner(
+  db: Executor,
+  id: number,
+  changes: Partial<Pick<Runner, 'description' | 'paused' | 'tag_list' | 'run_untagged' | 'token_digest'>>,
+): Promise<Runner | undefined> {
+  return db.updateTable('ci_runners').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
+}

@@ -1,13 +1,40 @@
 import type { FastifyInstance } from 'fastify';
 import { ciDeps } from '../../ci/ci-deps.ts';
+import {
+  changeRunner,
+  deleteRunnerById,
+  findVisibleRunner,
+  listAllRunners,
+  listGroupRunners,
+  listOwnedRunners,
+  listProjectRunners,
+  resetRunnerToken,
+  RUNNER_STATUSES,
+  runnerStatus,
+  runnerTags,
+  type RunnerChanges,
+  type RunnerFilter,
+} from '../../ci/runner-admin.service.ts';
 import { createRunner, RUNNER_ENVIRONMENTS, RUNNER_TYPES } from '../../ci/runner.service.ts';
-import { badRequest } from '../../errors/tessera-error.ts';
+import { badRequest, TesseraError } from '../../errors/tessera-error.ts';
+import type { Runner } from '../../store/ci-schema.ts';
+import { findProjectById } from '../../store/projects.repository.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
 import { apiParams, optionalBoolean, optionalChoice, optionalString, type ApiParams } from '../api-params.ts';
-import { actingUserOf, requireScope } from '../authenticate.ts';
+import { actingUserOf, READ_API, requireScope, WRITE_API } from '../authenticate.ts';
+import { sendArrayPage } from '../pagination.ts';
+import { numericId } from './access-token-request.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
 
-/** `POST /api/v4/user/runners`: an administrator or a project maintainer registers a runner and gets its token once. */
+type IdParams = { Params: { id: string } };
+
+/** Registration tokens are off, as on the platform since 17.0: runners are made with `POST /user/runners`. */
+const REGISTRATION_DISALLOWED = new TesseraError('gone', '410 Gone - runner registration disallowed');
+
+/**
+ * Runners: `POST /api/v4/user/runners` (an administrator or a project maintainer registers one and
+ * gets its token once), the lists, one runner's details, changes, deletion and token reset.
+ */
 export async function runnersRoutes(
   app: FastifyInstance,
   options: { context: InstanceContext },
@@ -30,6 +57,153 @@ export async function runnersRoutes(
     });
     return reply.status(201).send({ id: runner.id, token, token_expires_at: null });
   });
+
+  const url = deps.settings.externalUrl;
+  const now = () => deps.clock.now();
+  const basic = (runner: Runner) => ({
+    id: runner.id,
+    description: runner.description,
+    ip_address: null,
+    active: runner.paused === 0,
+    paused: runner.paused === 1,
+    is_shared: runner.runner_type === 'instance_type',
+    runner_type: runner.runner_type,
+    name: null,
+    online: runnerStatus(runner, now()) === 'online',
+    status: runnerStatus(runner, now()),
+  });
+  const details = async (runner: Runner) => {
+    const project =
+      runner.project_id === null ? undefined : await findProjectById(deps.db, runner.project_id);
+    return {
+      ...basic(runner),
+      tag_list: runnerTags(runner),
+      run_untagged: runner.run_untagged === 1,
+      locked: runner.runner_type === 'project_type',
+      maximum_timeout: null,
+      access_level: 'not_protected',
+      version: null,
+      revision: null,
+      platform: null,
+      architecture: null,
+      contacted_at: runner.contacted_at,
+      maintenance_note: null,
+      runner_environment: runner.environment,
+      projects: project
+        ? [
+            {
+              id: project.id,
+              name: project.name,
+              name_with_namespace: project.full_path,
+              path: project.path,
+              path_with_namespace: project.full_path,
+            },
+          ]
+        : [],
+      groups: [],
+    };
+  };
+
+  app.get('/api/v4/runners', async (request, reply) => {
+    const principal = requireScope(request, READ_API);
+    const runners = await listOwnedRunners(deps, principal.user, runnerFilter(apiParams(request)));
+    return sendArrayPage(request, reply, url, runners.map(basic));
+  });
+
+  app.get('/api/v4/runners/all', async (request, reply) => {
+    const principal = requireScope(request, READ_API);
+    const runners = await listAllRunners(deps, principal.user, runnerFilter(apiParams(request)));
+    return sendArrayPage(request, reply, url, runners.map(basic));
+  });
+
+  app.get<IdParams>('/api/v4/runners/:id', async (request) => {
+    const principal = requireScope(request, READ_API);
+    return details(await findVisibleRunner(deps, principal.user, numericId(request.params.id)));
+  });
+
+  app.put<IdParams>('/api/v4/runners/:id', async (request) => {
+    const principal = requireScope(request, WRITE_API);
+    const changed = await changeRunner(
+      deps,
+      actingUserOf(request, principal),
+      numericId(request.params.id),
+      runnerChanges(apiParams(request)),
+    );
+    return details(changed);
+  });
+
+  app.delete<IdParams>('/api/v4/runners/:id', async (request, reply) => {
+    const principal = requireScope(request, WRITE_API);
+    await deleteRunnerById(deps, actingUserOf(request, principal), numericId(request.params.id));
+    return reply.status(204).send();
+  });
+
+  app.post<IdParams>(
+    '/api/v4/runners/:id/reset_authentication_token',
+    CREATES_CREDENTIAL,
+    async (request, reply) => {
+      const principal = requireScope(request, WRITE_API);
+      const { token } = await resetRunnerToken(
+        deps,
+        actingUserOf(request, principal),
+        numericId(request.params.id),
+      );
+      return reply.status(201).send({ token, token_expires_at: null });
+    },
+  );
+
+  app.get<IdParams>('/api/v4/projects/:id/runners', async (request, reply) => {
+    const principal = requireScope(request, READ_API);
+    const acting = actingUserOf(request, principal);
+    const runners = await listProjectRunners(
+      deps,
+      acting,
+      request.params.id,
+      runnerFilter(apiParams(request)),
+    );
+    return sendArrayPage(request, reply, url, runners.map(basic));
+  });
+
+  app.get<IdParams>('/api/v4/groups/:id/runners', async (request, reply) => {
+    const principal = requireScope(request, READ_API);
+    const acting = actingUserOf(request, principal);
+    const runners = await listGroupRunners(deps, acting, request.params.id, runnerFilter(apiParams(request)));
+    return sendArrayPage(request, reply, url, runners.map(basic));
+  });
+
+  app.post('/api/v4/runners', async () => {
+    throw REGISTRATION_DISALLOWED;
+  });
+}
+
+/** The list filters: `type`, `paused`, `status` and `tag_list`, in the platform's words. */
+function runnerFilter(params: ApiParams): RunnerFilter {
+  const filter: RunnerFilter = {};
+  const type = optionalChoice(params, 'type', ['instance_type', 'group_type', 'project_type'] as const);
+  if (type) filter.type = type;
+  const paused = optionalBoolean(params, 'paused');
+  if (paused !== undefined) filter.paused = paused;
+  const status = optionalChoice(params, 'status', RUNNER_STATUSES);
+  if (status) filter.status = status;
+  const tags = tagList(params);
+  if (tags) filter.tagList = tags;
+  return filter;
+}
+
+/** `PUT /runners/:id`'s attributes; `active` is the older spelling of `paused`'s opposite. */
+function runnerChanges(params: ApiParams): RunnerChanges {
+  const changes: RunnerChanges = {};
+  const description = optionalString(params, 'description');
+  if (description !== undefined) changes.description = description;
+  const paused = optionalBoolean(params, 'paused');
+  const active = optionalBoolean(params, 'active');
+  if (paused !== undefined) changes.paused = paused;
+  else if (active !== undefined) changes.paused = !active;
+  const tags = tagList(params);
+  if (tags) changes.tagList = tags;
+  const runUntagged = optionalBoolean(params, 'run_untagged');
+  if (runUntagged !== undefined) changes.runUntagged = runUntagged;
+  return changes;
 }
 
 /** `tag_list` as an array (`tag_list[]=a`) or a comma-separated string, as the platform takes it. */
