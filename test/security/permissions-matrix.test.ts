@@ -157,6 +157,30 @@ const ENDPOINTS: Array<{ name: string; rule(cell: Cell): Expected }> = [
               ? CREATED
               : FORBIDDEN,
   },
+  ...['GET /projects/:id/runners', 'GET /projects/:id/triggers'].map((name) => ({
+    name,
+    rule: (c: Cell): Expected =>
+      c.credential.anonymous
+        ? UNAUTHORIZED
+        : !hasScope(c, READ_API)
+          ? NO_SCOPE
+          : !canSee(c)
+            ? HIDDEN
+            : level(c) >= 40
+              ? OK
+              : FORBIDDEN,
+  })),
+  {
+    name: 'GET /users/:user_id/impersonation_tokens',
+    rule: (c) =>
+      c.credential.anonymous
+        ? UNAUTHORIZED
+        : !hasScope(c, READ_API)
+          ? NO_SCOPE
+          : c.role === 'admin'
+            ? OK
+            : FORBIDDEN,
+  },
   {
     name: 'GET /user',
     rule: (c) => (c.credential.anonymous ? UNAUTHORIZED : hasScope(c, READ_USER) ? OK : NO_SCOPE),
@@ -287,6 +311,12 @@ describe('the permissions matrix', () => {
         if (answer.json?.token) rememberSecret(answer.json.token);
         return answer;
       }
+      case 'GET /projects/:id/runners':
+        return exchange(`${api}/projects/${project.id}/runners`, { headers });
+      case 'GET /projects/:id/triggers':
+        return exchange(`${api}/projects/${project.id}/triggers`, { headers });
+      case 'GET /users/:user_id/impersonation_tokens':
+        return exchange(`${api}/users/${credential.userId ?? 1}/impersonation_tokens`, { headers });
       case 'GET /user':
         return exchange(`${api}/user`, { headers });
       case 'GET /personal_access_tokens':
