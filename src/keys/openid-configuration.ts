@@ -37,6 +37,12 @@ const CLAIMS = [
   'https://gitlab.org/claims/groups/developer',
 ];
 
+/**
+ * How a client authenticates at the token, revocation and introspection endpoints: its secret as HTTP
+ * basic or as form fields, or, for a public client (device login, PKCE apps), its `client_id` alone.
+ */
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+
 /** The OpenID Provider Metadata document (OpenID Connect Discovery 1.0, §3). */
 export interface OpenidConfiguration {
   issuer: string;
@@ -83,7 +89,7 @@ export function openidConfiguration(externalUrl: string): OpenidConfiguration {
       'refresh_token',
       'urn:ietf:params:oauth:grant-type:device_code',
     ],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
     subject_types_supported: ['public'],
     // Both, whatever is configured now: after a change of algorithm, keys of the old one still sign
     // until the next rotation and stay published until their tokens expire.
@@ -91,5 +97,17 @@ export function openidConfiguration(externalUrl: string): OpenidConfiguration {
     claims_supported: [...CLAIMS],
     // `plain` offers no protection against an intercepted code; GitLab lists it, we do not.
     code_challenge_methods_supported: ['S256'],
+  };
+}
+
+/**
+ * The OAuth 2.0 Authorization Server Metadata (RFC 8414): the OpenID document, which it must agree
+ * with, plus the per-endpoint client authentication methods RFC 8414 §2 names.
+ */
+export function authorizationServerMetadata(externalUrl: string) {
+  return {
+    ...openidConfiguration(externalUrl),
+    revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    introspection_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../support/databases.ts';
@@ -69,6 +70,9 @@ describe.each(ENGINES)('on %s', (engine) => {
       auth_time: expect.any(Number),
     });
     expect(claims.exp - claims.iat).toBe(120);
+    // at_hash binds the ID token to the access token issued with it (OIDC Core §3.1.3.6).
+    const half = createHash('sha256').update(tokens.access_token).digest().subarray(0, 16);
+    expect(claims.at_hash).toBe(half.toString('base64url'));
 
     const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
     expect(userinfo).toMatchObject({
@@ -87,5 +91,25 @@ describe.each(ENGINES)('on %s', (engine) => {
     expect(introspected).toMatchObject({ active: true, username: 'alice', client_id: app.clientId });
     await client.tokenRevocation(config, refreshed.access_token);
     expect((await client.tokenIntrospection(config, refreshed.access_token)).active).toBe(false);
+  });
+
+  it('discovers the authorization server through RFC 8414 metadata that agrees with the OpenID document', async () => {
+    const config = await client.discovery(new URL(world.instance.url), 'any-client', undefined, undefined, {
+      algorithm: 'oauth2',
+      execute: [client.allowInsecureRequests],
+    });
+    const metadata = config.serverMetadata();
+    const openid = (await (
+      await fetch(`${world.instance.url}/.well-known/openid-configuration`)
+    ).json()) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(openid)) expect(metadata[name], name).toEqual(value);
+    expect(metadata).toMatchObject({
+      issuer: world.instance.url,
+      code_challenge_methods_supported: ['S256'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      grant_types_supported: expect.arrayContaining(['authorization_code', 'refresh_token']),
+    });
   });
 });

@@ -2,14 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Settings } from '../../config/settings.ts';
 import type { KeyManager } from '../../keys/key-manager.ts';
 import { JWKS_CACHE_CONTROL } from '../../keys/jwks.ts';
-import { openidConfiguration } from '../../keys/openid-configuration.ts';
+import { authorizationServerMetadata, openidConfiguration } from '../../keys/openid-configuration.ts';
 
 const DISCOVERY_CACHE_CONTROL = 'max-age=3600, public';
 
 /** The role whose keys sign the instance's tokens (ID tokens, user AI tokens, registry tokens). */
 const INSTANCE_ROLE = 'instance';
 
-/** OIDC discovery and the instance's JWKS, at GitLab's paths. */
+/** OIDC discovery, RFC 8414 metadata and the instance's JWKS, at GitLab's paths. */
 export async function discoveryRoutes(
   app: FastifyInstance,
   options: { keys: KeyManager; settings: Settings },
@@ -26,5 +26,11 @@ export async function discoveryRoutes(
       .header('cache-control', DISCOVERY_CACHE_CONTROL)
       .type('application/json')
       .send(openidConfiguration(options.settings.externalUrl)),
+  );
+  app.get('/.well-known/oauth-authorization-server', async (_request, reply) =>
+    reply
+      .header('cache-control', DISCOVERY_CACHE_CONTROL)
+      .type('application/json')
+      .send(authorizationServerMetadata(options.settings.externalUrl)),
   );
 }

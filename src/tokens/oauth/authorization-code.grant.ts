@@ -62,7 +62,12 @@ export async function redeemAuthorizationCode(
   });
   countIssuedOAuthToken(deps);
   const idToken = scopes.includes('openid')
-    ? await signIdToken(deps, user, application.uid, { scopes, nonce: code.nonce, authTime: grant.auth_time })
+    ? await signIdToken(deps, user, application.uid, {
+        scopes,
+        nonce: code.nonce,
+        authTime: grant.auth_time,
+        accessToken: issued.accessToken,
+      })
     : undefined;
   return tokenResponse(issued, idToken);
 }

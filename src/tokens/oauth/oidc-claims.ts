@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { User } from '../../store/schema.ts';
 
 /*
@@ -38,6 +39,8 @@ export interface IdTokenContext {
   nonce?: string | null;
   /** When the user authenticated (ISO time); becomes `auth_time` in seconds. */
   authTime?: string | null;
+  /** The access token issued with the ID token: its `at_hash` binds the two (OIDC Core §3.1.3.6). */
+  accessToken?: string;
 }
 
 /**
@@ -52,5 +55,14 @@ export function idTokenClaims(user: OidcUser, context: IdTokenContext): Record<s
     ...profile,
     ...(context.nonce ? { nonce: context.nonce } : {}),
     ...(context.authTime ? { auth_time: Math.floor(new Date(context.authTime).getTime() / 1000) } : {}),
+    ...(context.accessToken ? { at_hash: accessTokenHash(context.accessToken) } : {}),
   };
+}
+
+/**
+ * `at_hash`: the left half of the access token's SHA-256, base64url. SHA-256 because both algorithms
+ * the instance signs with (RS256, ES256) use it.
+ */
+export function accessTokenHash(accessToken: string): string {
+  return createHash('sha256').update(accessToken, 'ascii').digest().subarray(0, 16).toString('base64url');
 }

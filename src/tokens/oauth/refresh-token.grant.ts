@@ -68,7 +68,11 @@ export async function redeemRefreshToken(
   }
   countIssuedOAuthToken(deps);
   const idToken = scopes.includes('openid')
-    ? await signIdToken(deps, user, application.uid, { scopes, authTime: grant.auth_time })
+    ? await signIdToken(deps, user, application.uid, {
+        scopes,
+        authTime: grant.auth_time,
+        accessToken: issued.accessToken,
+      })
     : undefined;
   return tokenResponse(issued, idToken);
 }
