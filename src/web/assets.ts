@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { OAUTH_STYLESHEET_PATH } from '../http/routes/oauth-pages.ts';
 import { SCRIPT_PATH, STYLESHEET_PATH } from './layout.ts';
 
 /** The CI/CD settings page's live `sub` preview. */
@@ -10,6 +11,7 @@ export const AI_PLAYGROUND_SCRIPT = '/assets/ai-playground.js';
 /** The web UI's only static files, read once at start: no bundler, no build step. */
 const ASSETS = [
   { path: STYLESHEET_PATH, file: 'tessera.css', type: 'text/css; charset=utf-8' },
+  { path: OAUTH_STYLESHEET_PATH, file: 'oauth.css', type: 'text/css; charset=utf-8' },
   { path: SCRIPT_PATH, file: 'tessera.js', type: 'text/javascript; charset=utf-8' },
   { path: SUB_PREVIEW_SCRIPT, file: 'sub-preview.js', type: 'text/javascript; charset=utf-8' },
   { path: AI_PLAYGROUND_SCRIPT, file: 'ai-playground.js', type: 'text/javascript; charset=utf-8' },

@@ -115,7 +115,16 @@ describe('GET /oauth/authorize', () => {
     });
     expect(page.status).toBe(200);
     expect(page.headers.get('x-frame-options')).toBe('DENY');
+    // The same header discipline as every other page: nothing inline, never sniffed, no referrer abroad.
+    const policy = page.headers.get('content-security-policy') ?? '';
+    expect(policy).toContain("style-src 'self'");
+    expect(policy).not.toContain('unsafe-inline');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('referrer-policy')).toBe('same-origin');
     const html = await page.text();
+    expect(html).not.toContain('<style');
+    const stylesheet = await fetch(`${world.instance.url}${/href="(\/assets\/oauth\.css)"/.exec(html)![1]}`);
+    expect(stylesheet.headers.get('content-type')).toMatch(/^text\/css/);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; Tool');
     expect(html).not.toContain('<script>alert(1)');
     const fields = consentFields(html);

@@ -175,17 +175,24 @@ export async function oauthAuthorizeRoutes(
   });
 }
 
-/** HTML with the headers a consent page needs: never framed (clickjacking), never cached. */
-function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
+/**
+ * The pages' policy: nothing inline, styles from the instance only. No `form-action`: approving posts
+ * back here, and the answer redirects to the client's registered URI, which browsers count against
+ * `form-action` too.
+ */
+export const OAUTH_PAGE_POLICY =
+  "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/** HTML with the headers a consent page needs: never framed (clickjacking), never cached, never sniffed. */
+export function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
   return reply
     .status(status)
     .header('content-type', 'text/html; charset=utf-8')
     .header('cache-control', 'no-store')
     .header('x-frame-options', 'DENY')
-    .header(
-      'content-security-policy',
-      "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-    )
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'same-origin')
+    .header('content-security-policy', OAUTH_PAGE_POLICY)
     .send(html);
 }
 

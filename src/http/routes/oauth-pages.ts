@@ -1,6 +1,6 @@
 /*
- * The OAuth provider's two pages — consent and device verification — rendered on the server, self-
- * contained (the web UI has its own layout). Every interpolated value passes through `esc`: names,
+ * The OAuth provider's pages — consent, device verification, sign-out — rendered on the server, small
+ * and self-contained (the web UI has its own layout). Every interpolated value passes through `esc`: names,
  * scopes, URIs and codes come from clients and must never become markup.
  */
 
@@ -17,15 +17,12 @@ export function esc(value: string | number): string {
   return String(value).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
-const STYLE = `body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1f1f1f}
-h1{font-size:1.4rem}ul{padding-left:1.2rem}code{background:#f2f2f2;padding:.1rem .3rem}
-form{display:inline-block;margin-right:.5rem}button{padding:.5rem 1rem;font-size:1rem;cursor:pointer}
-.approve{background:#1f75cb;color:#fff;border:1px solid #1f75cb}.deny{background:#fff;border:1px solid #999}
-.error{border-left:4px solid #c91c00;padding:.5rem 1rem;background:#fdf1ef}input[type=text]{font-size:1.2rem;letter-spacing:.2rem;padding:.4rem}`;
+/** The pages' stylesheet: served from the instance, so the pages need no inline style. */
+export const OAUTH_STYLESHEET_PATH = '/assets/oauth.css';
 
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>${esc(title)} · Tessera</title><style>${STYLE}</style></head><body>${body}</body></html>`;
+<title>${esc(title)} · Tessera</title><link rel="stylesheet" href="${OAUTH_STYLESHEET_PATH}"></head><body>${body}</body></html>`;
 }
 
 const hidden = (fields: Record<string, string | undefined>) =>
