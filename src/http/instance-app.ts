@@ -35,6 +35,7 @@ import { applicationsRoutes } from './routes/applications.routes.ts';
 import { oauthAuthorizeRoutes } from './routes/oauth-authorize.routes.ts';
 import { oauthTokenRoutes } from './routes/oauth-token.routes.ts';
 import { oauthUserinfoRoutes } from './routes/oauth-userinfo.routes.ts';
+import { oauthLogoutRoutes } from './routes/oauth-logout.routes.ts';
 import { serviceAccountsRoutes } from './routes/service-accounts.routes.ts';
 import { aiWorkflowsRoutes } from './routes/ai-workflows.routes.ts';
 import { installCompositeIdentityBoundary } from './routes/composite-identity-boundary.ts';
@@ -91,6 +92,7 @@ export async function buildInstanceApp(context: InstanceContext): Promise<Fastif
   await app.register(oauthTokenRoutes, { context });
   await app.register(oauthAuthorizeRoutes, { context });
   await app.register(oauthUserinfoRoutes, { context });
+  await app.register(oauthLogoutRoutes, { context });
   await app.register(applicationsRoutes, { context });
   await app.register(serviceAccountsRoutes, { context });
   await app.register(aiWorkflowsRoutes, { context });

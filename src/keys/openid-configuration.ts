@@ -51,6 +51,8 @@ export interface OpenidConfiguration {
   revocation_endpoint: string;
   introspection_endpoint: string;
   userinfo_endpoint: string;
+  /** OpenID Connect RP-Initiated Logout 1.0: where a relying party sends the browser to sign out. */
+  end_session_endpoint: string;
   /** RFC 8628 §4: where a device starts the device authorization grant. */
   device_authorization_endpoint: string;
   jwks_uri: string;
@@ -79,6 +81,7 @@ export function openidConfiguration(externalUrl: string): OpenidConfiguration {
     revocation_endpoint: `${externalUrl}/oauth/revoke`,
     introspection_endpoint: `${externalUrl}/oauth/introspect`,
     userinfo_endpoint: `${externalUrl}/oauth/userinfo`,
+    end_session_endpoint: `${externalUrl}/oauth/logout`,
     device_authorization_endpoint: `${externalUrl}/oauth/authorize_device`,
     jwks_uri: `${externalUrl}/oauth/discovery/keys`,
     scopes_supported: [...OAUTH_SCOPES],

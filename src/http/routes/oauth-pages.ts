@@ -127,3 +127,26 @@ export function deviceDonePage(approved: boolean, applicationName: string): stri
 export function plainErrorPage(message: string): string {
   return page('Error', `<h1>Something went wrong</h1><p class="error">${esc(message)}</p>`);
 }
+
+/** RP-initiated logout without a hint naming this session: the person confirms, so no site can sign them out. */
+export function endSessionConfirmPage(view: {
+  username: string;
+  applicationName: string | null;
+  csrfToken: string;
+  request: Record<string, string | undefined>;
+}): string {
+  const fields = hidden({ ...view.request, authenticity_token: view.csrfToken });
+  const from = view.applicationName
+    ? ` <strong>${esc(view.applicationName)}</strong> asks to sign you out.`
+    : '';
+  return page(
+    'Sign out',
+    `<h1>Sign out of Tessera?</h1><p>Signed in as <strong>${esc(view.username)}</strong>.${from}</p>
+<form method="post" action="/oauth/logout">${fields}<button class="approve" type="submit">Sign out</button></form>`,
+  );
+}
+
+/** After an RP-initiated logout with nowhere registered to return to. */
+export function signedOutPage(): string {
+  return page('Signed out', '<h1>You are signed out</h1><p>You can close this window.</p>');
+}
