@@ -18,6 +18,13 @@ function tessera(args: string[], env: Record<string, string> = {}) {
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('the tessera CLI', () => {
+  it('--version prints what GET /api/v4/metadata reports', async () => {
+    const { GITLAB_API_VERSION, TESSERA_VERSION } = await import('../../src/runtime/version.ts');
+    const result = tessera(['--version']);
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toBe(`tessera ${TESSERA_VERSION} (GitLab API ${GITLAB_API_VERSION})`);
+  });
+
   it('migrates a fresh store, then finds nothing to do', () => {
     const first = tessera(['migrate', '--json']);
     expect(first.status).toBe(0);
