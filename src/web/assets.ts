@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { OAUTH_STYLESHEET_PATH } from '../http/routes/oauth-pages.ts';
-import { SCRIPT_PATH, STYLESHEET_PATH } from './layout.ts';
+import { FAVICON_PATH, SCRIPT_PATH, STYLESHEET_PATH } from './layout.ts';
 
 /** The CI/CD settings page's live `sub` preview. */
 export const SUB_PREVIEW_SCRIPT = '/assets/sub-preview.js';
@@ -12,6 +12,8 @@ export const AI_PLAYGROUND_SCRIPT = '/assets/ai-playground.js';
 const ASSETS = [
   { path: STYLESHEET_PATH, file: 'tessera.css', type: 'text/css; charset=utf-8' },
   { path: OAUTH_STYLESHEET_PATH, file: 'oauth.css', type: 'text/css; charset=utf-8' },
+  { path: FAVICON_PATH, file: 'favicon.svg', type: 'image/svg+xml' },
+  { path: '/favicon.ico', file: 'favicon.svg', type: 'image/svg+xml' },
   { path: SCRIPT_PATH, file: 'tessera.js', type: 'text/javascript; charset=utf-8' },
   { path: SUB_PREVIEW_SCRIPT, file: 'sub-preview.js', type: 'text/javascript; charset=utf-8' },
   { path: AI_PLAYGROUND_SCRIPT, file: 'ai-playground.js', type: 'text/javascript; charset=utf-8' },

@@ -4,6 +4,8 @@ import type { Viewer } from './web-request.ts';
 
 /** Where the stylesheet and the one script are served from (both same-origin, as the CSP demands). */
 export const STYLESHEET_PATH = '/assets/tessera.css';
+/** The tab icon; `/favicon.ico` answers the same for browsers that ask before reading the page. */
+export const FAVICON_PATH = '/assets/favicon.svg';
 export const SCRIPT_PATH = '/assets/tessera.js';
 
 const SECTION_LABELS: Record<NavSection, string> = {
@@ -38,6 +40,7 @@ export function renderPage(shell: PageShell): SafeHtml {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${shell.title} · Tessera</title>
         <link rel="stylesheet" href="${STYLESHEET_PATH}" />
+        <link rel="icon" href="${FAVICON_PATH}" type="image/svg+xml" />
         <script src="${SCRIPT_PATH}" defer></script>
         ${(shell.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
       </head>

@@ -64,6 +64,17 @@ describe('web pages over plain HTTP', () => {
     expect(body).toContain('<label for="user_password">Password</label>');
   });
 
+  it('every page names its icon, and /favicon.ico answers it too (no 404 in any log)', async () => {
+    const signIn = await (await fetch(`${instance.url}/users/sign_in`)).text();
+    const href = /<link rel="icon" href="([^"]+)"/.exec(signIn)?.[1];
+    for (const path of [href, '/favicon.ico']) {
+      const icon = await fetch(`${instance.url}${path}`);
+      expect(icon.status, path).toBe(200);
+      expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+      expect(await icon.text()).toMatch(/^<svg /);
+    }
+  });
+
   it('an access token does not open the pages: they answer sessions only', async () => {
     const page = await fetch(`${instance.url}${PAT_PAGE}`, {
       redirect: 'manual',

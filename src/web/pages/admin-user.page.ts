@@ -164,7 +164,10 @@ async function page(
             maxDate: addDays(today, max),
           })}
           ${tokenTable(listing.tokens, deps, user, viewer.csrfToken)}`
-        : notice('warning', 'Impersonation is disabled on this instance (TESSERA_IMPERSONATION_ENABLED=false).')
+        : notice(
+            'warning',
+            'Impersonation is disabled on this instance (TESSERA_IMPERSONATION_ENABLED=false).',
+          )
     }`;
   return renderPage({ title: `User ${user.username}`, viewer, nav: deps.nav, path: USERS_PATH, main });
 }
