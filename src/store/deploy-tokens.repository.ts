@@ -137,6 +137,12 @@ export async function revokeDeployToken(db: Executor, id: number, at: string): P
   return Number(result.numUpdatedRows) > 0;
 }
 
+/** Removes a token for good (the API's DELETE); the audit log keeps its history. */
+export async function deleteDeployToken(db: Executor, id: number): Promise<boolean> {
+  const result = await db.deleteFrom('deploy_tokens').where('id', '=', id).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
 /** Records a use at most once per throttle window (`notAfter`): a hot token is not a hot row. */
 export async function touchDeployTokenUsage(
   db: Executor,

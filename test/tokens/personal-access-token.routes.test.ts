@@ -79,7 +79,7 @@ describe('personal access token endpoints', () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ name: 'x', scopes: ['api', 'everything'], expires_at: inDays(3) }, 'scopes'],
       [{ name: 'x', scopes: ['sudo'], expires_at: inDays(3) }, 'scopes'],
-      [{ name: 'x', scopes: ['api'] }, 'expires_at'],
+      [{ name: 'x', scopes: ['api'], expires_at: 'soon' }, 'expires_at'],
       [{ name: 'x', scopes: ['api'], expires_at: inDays(0) }, 'expires_at'],
       [{ name: 'x', scopes: ['api'], expires_at: inDays(366) }, 'expires_at'],
       [{ scopes: ['api'], expires_at: inDays(3) }, 'name'],
@@ -90,6 +90,13 @@ describe('personal access token endpoints', () => {
       expect(Object.keys(response.body.message)).toEqual([field]);
     }
     expect(await storeCounts(instance.context.db)).toEqual(before);
+  });
+
+  it("without expires_at, gives the policy's longest lifetime, as GitLab's current API does", async () => {
+    const response = await createViaApi({ name: 'no-expiry', scopes: ['read_user'] });
+    expect(response.status).toBe(201);
+    rememberSecret(response.body.token);
+    expect(response.body.expires_at).toBe(inDays(365));
   });
 
   it('lets an administrator, and only one, create a token for another user', async () => {

@@ -9,7 +9,7 @@ import {
   findResourceDeployToken,
   listAllDeployTokens,
   listResourceDeployTokens,
-  revokeResourceDeployToken,
+  deleteResourceDeployToken,
   type DeployTokenResource,
 } from '../../tokens/deploy/deploy-token.service.ts';
 import { listExpiringDeployTokens } from '../../tokens/deploy/expiring-deploy-tokens.ts';
@@ -110,7 +110,7 @@ export async function deployTokensRoutes(
       const principal = requireScope(request, WRITE_API);
       const resource = await resourceOf(request.params.id);
       const tokenId = numericId(request.params.token_id);
-      await revokeResourceDeployToken(deps, actorOf(request), principal.user, resource, tokenId);
+      await deleteResourceDeployToken(deps, actorOf(request), principal.user, resource, tokenId);
       return reply.status(204).send();
     });
 

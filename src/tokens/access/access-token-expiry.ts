@@ -53,6 +53,14 @@ export function validateExpiry(raw: unknown, clock: Clock, maxDays: number): str
   return date;
 }
 
+/**
+ * A personal or impersonation token's expiry when the request names none: the longest the policy
+ * allows, as the platform does (`expires_at` is optional there; project and group tokens need one).
+ */
+export function expiryOrLongest(raw: unknown, clock: Clock, maxDays: number): unknown {
+  return raw === undefined || raw === null || raw === '' ? addDays(todayUtc(clock), maxDays) : raw;
+}
+
 /** The expiry of a rotated token: the one asked for, or a week ahead, never beyond the policy. */
 export function rotationExpiry(raw: unknown, clock: Clock, maxDays: number): string {
   if (raw === undefined || raw === null || raw === '') {

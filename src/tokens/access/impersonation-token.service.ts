@@ -4,7 +4,7 @@ import { findAccessTokenById, type Page } from '../../store/access-tokens.reposi
 import type { AccessToken, User } from '../../store/schema.ts';
 import { findUserById } from '../../store/users.repository.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
-import { addDays, todayUtc } from './access-token-expiry.ts';
+import { expiryOrLongest } from './access-token-expiry.ts';
 import { validateNewAccessToken, type NewAccessTokenRequest } from './access-token-input.ts';
 import {
   auditAccessToken,
@@ -41,8 +41,7 @@ export async function createImpersonationToken(
 ): Promise<IssuedAccessToken> {
   const user = await impersonatedUser(deps, requester, userId);
   if (user.bot_kind !== null) throw forbidden('403 Forbidden - bot users cannot have personal access tokens');
-  const omitted = request.expiresAt === undefined || request.expiresAt === null || request.expiresAt === '';
-  const expiresAt = omitted ? addDays(todayUtc(deps.clock), deps.policy.maxLifetimeDays) : request.expiresAt;
+  const expiresAt = expiryOrLongest(request.expiresAt, deps.clock, deps.policy.maxLifetimeDays);
   const valid = validateNewAccessToken(
     { ...request, expiresAt },
     { kind: 'person', isAdmin: user.is_admin === 1 },

@@ -5,7 +5,7 @@ import { findAccessTokenByDigest, findAccessTokenById } from '../../store/access
 import type { AccessToken, User } from '../../store/schema.ts';
 import { findUserById } from '../../store/users.repository.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
-import { addDays, todayUtc, validateExpiry } from './access-token-expiry.ts';
+import { addDays, expiryOrLongest, todayUtc, validateExpiry } from './access-token-expiry.ts';
 import { validateNewAccessToken, type NewAccessTokenRequest } from './access-token-input.ts';
 import { assertUsableGivenSecret } from './access-token-secret.ts';
 import {
@@ -19,8 +19,8 @@ import { validateScopes } from './scopes.ts';
 
 /**
  * Creates a personal access token for `ownerId`. People create their own; an administrator creates
- * them for anyone. Bots own only the tokens of their project or group. The token's secret is in the
- * result and nowhere else.
+ * them for anyone. Bots own only the tokens of their project or group. Without `expires_at` it lives
+ * as long as the policy allows. The token's secret is in the result and nowhere else.
  */
 export async function createPersonalAccessToken(
   deps: AccessTokenDeps,
@@ -35,8 +35,9 @@ export async function createPersonalAccessToken(
   if (!owner) throw notFound('User');
   if (owner.bot_kind !== null)
     throw forbidden('403 Forbidden - bot users cannot have personal access tokens');
+  const expiresAt = expiryOrLongest(request.expiresAt, deps.clock, deps.policy.maxLifetimeDays);
   const valid = validateNewAccessToken(
-    request,
+    { ...request, expiresAt },
     { kind: 'person', isAdmin: owner.is_admin === 1 },
     deps.clock,
     deps.policy.maxLifetimeDays,

@@ -57,16 +57,33 @@ export function validateDeployTokenScopes(requested: readonly string[]): DeployT
 }
 
 /**
- * `expires_at`: absent or empty for a token that never expires (the platform's default), otherwise an
- * ISO 8601 date (taken as 00:00 UTC) or date-time in the future.
+ * `expires_at`: absent or empty for a token that never expires (the platform's default), otherwise any
+ * real date or time the platform accepts: an ISO 8601 date (taken as 00:00 UTC), or a date and time
+ * with `T` or a space, with or without seconds, fraction and zone (`Z`, `+02:00`, `UTC`). Like the
+ * platform, any such date is taken, however far ahead; a date already past makes a token that is
+ * expired from the start.
  */
-export function validateDeployTokenExpiry(raw: unknown, clock: Clock): string | null {
+export function validateDeployTokenExpiry(raw: unknown, _clock: Clock): string | null {
   if (raw === undefined || raw === null || raw === '') return null;
-  if (typeof raw !== 'string' || !/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(raw)) {
-    throw badRequest('expires_at', 'is invalid: expected an ISO 8601 date or time');
-  }
-  const time = Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw);
-  if (Number.isNaN(time)) throw badRequest('expires_at', 'is invalid: expected an ISO 8601 date or time');
-  if (time <= clock.now().getTime()) throw badRequest('expires_at', 'must be in the future');
-  return new Date(time).toISOString();
+  const match =
+    typeof raw === 'string'
+      ? /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)\s*(Z|UTC|[+-]\d{2}:?\d{2})?)?$/i.exec(
+          raw.trim(),
+        )
+      : null;
+  if (!match) throw badRequest('expires_at', 'is invalid: expected an ISO 8601 date or time');
+  const [, date, time, zone] = match;
+  const offset =
+    !zone || /^(z|utc)$/i.test(zone)
+      ? 'Z'
+      : zone.includes(':')
+        ? zone
+        : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const parsed = Date.parse(`${date}T${time ?? '00:00'}${offset}`);
+  const midnight = Date.parse(`${date}T00:00:00Z`);
+  // A day the calendar does not have (2027-02-30) either fails to parse or rolls over: both refused.
+  const realDay = !Number.isNaN(midnight) && new Date(midnight).toISOString().slice(0, 10) === date;
+  const sameDay = realDay && !Number.isNaN(parsed);
+  if (!sameDay) throw badRequest('expires_at', 'is invalid: expected an ISO 8601 date or time');
+  return new Date(parsed).toISOString();
 }

@@ -8,6 +8,7 @@ import {
   findDeployTokenById,
   listDeployTokens,
   revokeDeployToken as revokeDeployTokenRow,
+  deleteDeployToken as deleteDeployTokenRow,
   type DeployTokenFilter,
   type DeployTokenOwner,
 } from '../../store/deploy-tokens.repository.ts';
@@ -125,6 +126,24 @@ export async function revokeResourceDeployToken(
 ): Promise<void> {
   const token = await findResourceDeployToken(deps, requester, resource, tokenId, 'write');
   await revokeDeployTokenAudited(deps, actor, token);
+}
+
+/**
+ * Deletes one of the resource's tokens, as the platform's API `DELETE` does: it stops working at once
+ * and no list or GET shows it again; the audit log keeps what it was.
+ */
+export async function deleteResourceDeployToken(
+  deps: DeployTokenDeps,
+  actor: Actor,
+  requester: User,
+  resource: DeployTokenResource,
+  tokenId: number,
+): Promise<void> {
+  const token = await findResourceDeployToken(deps, requester, resource, tokenId, 'write');
+  await inTransaction(deps.db, async (trx) => {
+    if (await deleteDeployTokenRow(trx, token.id)) await auditDeployToken(trx, deps, actor, 'deleted', token);
+  });
+  deps.cache.forgetToken(token.id);
 }
 
 /** Revokes a token and audits it in one transaction; true when it was active before. */

@@ -93,7 +93,7 @@ export async function auditDeployToken(
   trx: Executor,
   deps: DeployTokenDeps,
   actor: Actor,
-  verb: 'created' | 'revoked' | 'rotated',
+  verb: 'created' | 'revoked' | 'rotated' | 'deleted',
   token: DeployToken,
   details: Record<string, unknown> = {},
 ): Promise<void> {

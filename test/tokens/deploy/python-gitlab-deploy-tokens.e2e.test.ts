@@ -58,7 +58,11 @@ describe('python-gitlab 3.12, unmodified, against the deploy token API', () => {
     expect(result.listed).toContain(result.created.id);
     expect(result.group_username).toMatch(/^gitlab\+deploy-token-\d+$/);
     expect(result.instance_listed).toContain(result.created.id);
-    expect(result.after_delete).toBe(true);
+    expect(result.far_expires_at).toBe('2999-12-31T22:59:59.000Z');
+    expect(result.today_expired).toBe(true);
+    // Deleted is gone, as on the platform: 404, and no longer listed.
+    expect(result.after_delete).toBe(404);
+    expect(result.listed_after_delete).not.toContain(result.created.id);
     expect(result.bad_scope).toBe(400);
   });
 });
