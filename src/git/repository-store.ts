@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runGit } from './run-git.ts';
 
@@ -79,6 +80,42 @@ export class RepositoryStore {
       return await runGit(['--git-dir', this.pathOf(projectId), 'show', `${sha}:${file}`]);
     } catch {
       return undefined;
+    }
+  }
+
+  /**
+   * Gives a new, empty repository its first commit: one file on `branch`, by `author`. Made with a
+   * throw-away index and work tree, so the bare repository never gets one. Refuses (false) when the
+   * branch already has a commit.
+   */
+  async commitFirstFile(
+    projectId: number,
+    branch: string,
+    file: { name: string; content: string; message: string },
+    author: { name: string; email: string },
+  ): Promise<boolean> {
+    const gitDir = await this.ensure(projectId, branch);
+    if (await this.commitOf(projectId, `refs/heads/${branch}`)) return false;
+    const work = mkdtempSync(join(tmpdir(), 'tessera-first-commit-'));
+    try {
+      writeFileSync(join(work, file.name), file.content);
+      const env = {
+        GIT_DIR: gitDir,
+        GIT_WORK_TREE: work,
+        GIT_INDEX_FILE: join(work, '.tessera-index'),
+        GIT_AUTHOR_NAME: author.name,
+        GIT_AUTHOR_EMAIL: author.email,
+        GIT_COMMITTER_NAME: author.name,
+        GIT_COMMITTER_EMAIL: author.email,
+      };
+      await runGit(['add', '--', file.name], { cwd: work, env });
+      const tree = (await runGit(['write-tree'], { env })).trim();
+      const commit = (await runGit(['commit-tree', tree, '-m', file.message], { env })).trim();
+      // Only where nothing is yet: a push racing this one keeps its commit.
+      await runGit(['update-ref', `refs/heads/${branch}`, commit, ZERO_SHA], { env });
+      return true;
+    } finally {
+      rmSync(work, { recursive: true, force: true });
     }
   }
 }

@@ -20,12 +20,15 @@ export function gitEnvironment(extra: Record<string, string> = {}): Record<strin
 }
 
 /** Runs `git` with arguments (never through a shell); resolves its stdout, rejects with its stderr. */
-export function runGit(args: readonly string[], options: { cwd?: string } = {}): Promise<string> {
+export function runGit(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       'git',
       [...args],
-      { cwd: options.cwd, env: gitEnvironment(), maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
+      { cwd: options.cwd, env: gitEnvironment(options.env), maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
       (error, stdout, stderr) => {
         if (error) reject(new Error(`git ${args[0]} failed: ${stderr.trim() || error.message}`));
         else resolve(stdout);

@@ -16,7 +16,7 @@ import { impersonationTokensRoutes } from './routes/impersonation-tokens.routes.
 import { applicationSettingsRoutes } from './routes/application-settings.routes.ts';
 import { installAutoDevOpsProvisioning } from './routes/auto-devops-provisioning.ts';
 import { deployTokensRoutes } from './routes/deploy-tokens.routes.ts';
-import { projectDeploySettingsRoutes } from './routes/project-deploy-settings.routes.ts';
+import { projectSettingsRoutes } from './routes/project-settings.routes.ts';
 import { registryAuthRoutes } from './routes/registry-auth.routes.ts';
 import { adminTokenRoutes } from './routes/admin-token.routes.ts';
 import { auditEventsRoutes } from './routes/audit-events.routes.ts';
@@ -24,7 +24,6 @@ import { ciRoutes } from './routes/ci.routes.ts';
 import { pipelineTriggersRoutes } from './routes/pipeline-triggers.routes.ts';
 import { protectedBranchesRoutes } from './routes/protected-branches.routes.ts';
 import { installJobTokenBoundary } from './routes/job-token-boundary.ts';
-import { installProjectCiSettings } from './routes/project-ci-settings.routes.ts';
 import { cloudConnectorRoutes } from './routes/cloud-connector.routes.ts';
 import { discoveryRoutes } from './routes/discovery.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
@@ -67,7 +66,6 @@ export async function buildInstanceApp(context: InstanceContext): Promise<Fastif
   installCsrfProtection(app, context.secrets.digester);
   installJobTokenBoundary(app, context);
   installCompositeIdentityBoundary(app);
-  installProjectCiSettings(app, context);
   installAutoDevOpsProvisioning(app, context);
   await app.register(healthRoutes, { db: context.db, metrics: context.metrics });
   await app.register(discoveryRoutes, { keys: context.keys, settings: context.settings });
@@ -80,7 +78,7 @@ export async function buildInstanceApp(context: InstanceContext): Promise<Fastif
   await app.register(auditEventsRoutes, { context });
   await app.register(webRoutes, { context });
   await app.register(deployTokensRoutes, { context });
-  await app.register(projectDeploySettingsRoutes, { context });
+  await app.register(projectSettingsRoutes, { context });
   await app.register(applicationSettingsRoutes, { context });
   await app.register(registryAuthRoutes, { context });
   // CI jobs of this instance receive CI_DEPLOY_USER / CI_DEPLOY_PASSWORD while it serves.
@@ -98,7 +96,6 @@ export async function buildInstanceApp(context: InstanceContext): Promise<Fastif
   await app.register(aiWorkflowsRoutes, { context });
   await app.register(pipelineTriggersRoutes, { context });
   await app.register(protectedBranchesRoutes, { context });
-  // After every other module: CI adds `PUT /projects/:id` only when no other module serves it.
   await app.register(ciRoutes, { context });
   return app;
 }

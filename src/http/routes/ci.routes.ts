@@ -6,13 +6,12 @@ import { gitHttpRoutes } from './git-http.routes.ts';
 import { jobTokenScopeRoutes } from './job-token-scope.routes.ts';
 import { jobsRoutes } from './jobs.routes.ts';
 import { pipelinesRoutes } from './pipelines.routes.ts';
-import { projectCiSettingsRoute } from './project-ci-settings.routes.ts';
 import { runnerApiRoutes } from './runner-api.routes.ts';
 import { runnersRoutes } from './runners.routes.ts';
 
 /**
  * Everything CI serves: git over HTTP, pipelines and jobs, runners and the runner API, the job-token
- * allowlist, the project's CI settings; and the watchdog that fails jobs past their timeout while
+ * allowlist; and the watchdog that fails jobs past their timeout while
  * the server runs.
  */
 export async function ciRoutes(app: FastifyInstance, options: { context: InstanceContext }): Promise<void> {
@@ -22,7 +21,6 @@ export async function ciRoutes(app: FastifyInstance, options: { context: Instanc
   await app.register(runnersRoutes, options);
   await app.register(runnerApiRoutes, options);
   await app.register(jobTokenScopeRoutes, options);
-  await app.register(projectCiSettingsRoute, options);
 
   const deps = ciDeps(options.context);
   let stopWatchdog: (() => void) | undefined;

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { ciDeps } from '../../ci/ci-deps.ts';
+import { initializeWithReadme } from '../../projects/initialize-repository.ts';
 import { createProject } from '../../identity/project.service.ts';
 import { ACCESS_LEVELS } from '../../identity/access-levels.ts';
 import { authorizeProject } from '../../identity/resource-access.ts';
@@ -28,6 +30,7 @@ export async function projectsRoutes(
   options: { context: InstanceContext },
 ): Promise<void> {
   const { db, clock, settings } = options.context;
+  const { repositories } = ciDeps(options.context);
   const url = settings.externalUrl;
   const present = async (projects: Project[]) => {
     const names = new NamespaceNames(db);
@@ -71,6 +74,8 @@ export async function projectsRoutes(
   app.post('/api/v4/projects', async (request, reply) => {
     const principal = requireScope(request, WRITE_API);
     const params = apiParams(request);
+    // Read before anything is made, so a malformed value creates nothing.
+    const withReadme = optionalBoolean(params, 'initialize_with_readme') ?? false;
     const project = await createProject(db, clock, actingUserOf(request, principal), {
       name: optionalString(params, 'name') || undefined,
       path: optionalString(params, 'path') || undefined,
@@ -79,6 +84,7 @@ export async function projectsRoutes(
       description: optionalString(params, 'description'),
       defaultBranch: optionalString(params, 'default_branch') || undefined,
     });
+    if (withReadme) await initializeWithReadme(repositories, project, principal.user);
     return reply.status(201).send((await present([project]))[0]);
   });
 }
