@@ -4,6 +4,8 @@ import formbody from '@fastify/formbody';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { installErrorHandling } from './error-handler.ts';
+import { recordRouteTable } from './route-table.ts';
+import { isOffSiteRelativeLocation } from './safe-redirect.ts';
 
 /** Largest request header block accepted; bigger ones get 431 from Node before any work. */
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -28,10 +30,12 @@ export function createHttpApp(options: {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
   }) as unknown as FastifyInstance;
 
+  recordRouteTable(app);
   void app.register(formbody);
   void app.register(cookie);
   installErrorHandling(app);
   acceptJsonLikeGitLab(app);
+  refuseOffSiteRelativeRedirects(app);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -39,6 +43,22 @@ export function createHttpApp(options: {
     options.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
   return app;
+}
+
+/**
+ * The last line behind `safeRedirectPath`: a relative `Location` (ours, or one a route built from
+ * request input) that a browser would follow to another host is replaced by the start page. Absolute
+ * URLs pass: the OAuth provider sends browsers to registered client URIs on purpose.
+ */
+function refuseOffSiteRelativeRedirects(app: FastifyInstance): void {
+  app.addHook('onSend', async (request, reply, payload) => {
+    const location = reply.getHeader('location');
+    if (typeof location === 'string' && isOffSiteRelativeLocation(location)) {
+      request.log.warn({ route: request.routeOptions.url }, 'refused an off-site relative redirect');
+      void reply.header('location', '/');
+    }
+    return payload;
+  });
 }
 
 /**

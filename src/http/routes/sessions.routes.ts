@@ -21,7 +21,10 @@ export async function sessionsRoutes(
 
   app.post('/users/sign_in', async (request, reply) => {
     // Where the browser was going when it was sent to sign in (the OAuth consent page, a settings page).
-    const returnTo = safeReturnPath((request.body as Record<string, unknown> | undefined)?.redirect_to);
+    const returnTo = safeReturnPath(
+      (request.body as Record<string, unknown> | undefined)?.redirect_to,
+      context.settings.externalUrl,
+    );
     try {
       const { login, password } = credentials(request.body);
       const signedIn = await signIn(sessions, { login, password, ip: request.ip });

@@ -13,7 +13,7 @@ import { queryText, viewerOf } from '../web-request.ts';
 export const signInPage: WebPage = {
   routes(app, { context, nav }) {
     app.get(SIGN_IN_PATH, async (request, reply) => {
-      const returnTo = safeReturnPath(queryText(request, 'redirect_to'));
+      const returnTo = safeReturnPath(queryText(request, 'redirect_to'), context.settings.externalUrl);
       if (viewerOf(request, context)) return reply.redirect(returnTo ?? '/', 302);
       const refusal = signInRefusalMessage(queryText(request, 'error'), queryText(request, 'retry_after'));
       const main = html`${refusal ? notice('error', refusal) : ''}
