@@ -102,7 +102,9 @@ export async function loadSignInForm(baseUrl: string, cookie = ''): Promise<Sign
   });
   const page = await response.text();
   const set = response.headers.getSetCookie().map((c) => c.split(';')[0]!);
+  for (const pair of set) rememberSecret(pair.slice(pair.indexOf('=') + 1));
   const token = /name="authenticity_token" value="([^"]*)"/.exec(page)?.[1] ?? '';
+  if (token) rememberSecret(token);
   return { cookie: [cookie, ...set].filter(Boolean).join('; '), authenticityToken: token };
 }
 
