@@ -4,6 +4,7 @@ import formbody from '@fastify/formbody';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { installErrorHandling } from './error-handler.ts';
+import { installApiResponseHeaders } from './response-headers.ts';
 import { recordRouteTable } from './route-table.ts';
 import { isOffSiteRelativeLocation } from './safe-redirect.ts';
 
@@ -12,7 +13,8 @@ export const MAX_HEADER_BYTES = 16 * 1024;
 
 /**
  * A Fastify server with what every role shares: logging through our redacting logger, error mapping,
- * form and cookie parsing, and request metrics labelled by route pattern (never by raw URL).
+ * form and cookie parsing, security headers on every response, a check on redirects, and request
+ * metrics labelled by route pattern (never by raw URL).
  */
 export function createHttpApp(options: {
   logger: Logger;
@@ -36,6 +38,7 @@ export function createHttpApp(options: {
   installErrorHandling(app);
   acceptJsonLikeGitLab(app);
   refuseOffSiteRelativeRedirects(app);
+  installApiResponseHeaders(app);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
