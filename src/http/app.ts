@@ -4,6 +4,9 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { installRequestConventions, parseUrlEncoded } from './request-conventions.ts';
+import { installApiResponseHeaders } from './response-headers.ts';
+import { recordRouteTable } from './route-table.ts';
+import { isOffSiteRelativeLocation } from './safe-redirect.ts';
 
 /** Largest request header block accepted; bigger ones get 431 from Node before any work. */
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -12,7 +15,9 @@ const BODY_LIMIT = 1024 * 1024;
 
 /**
  * A Fastify server with what every role shares: logging through our redacting logger, error mapping,
- * GitLab's parameter conventions (query, form, multipart), cookie parsing, and request metrics labelled by route pattern (never by raw URL).
+ * GitLab's parameter conventions (query, form, multipart), cookie parsing, security headers on every
+ * response, a check on redirects, the route table, and request metrics labelled by route pattern
+ * (never by raw URL).
  */
 export function createHttpApp(options: {
   logger: Logger;
@@ -30,10 +35,13 @@ export function createHttpApp(options: {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000, querystringParser: parseUrlEncoded },
   }) as unknown as FastifyInstance;
 
+  recordRouteTable(app);
   installRequestConventions(app, BODY_LIMIT);
   void app.register(cookie);
   installErrorHandling(app);
   acceptJsonLikeGitLab(app);
+  refuseOffSiteRelativeRedirects(app);
+  installApiResponseHeaders(app);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -41,6 +49,22 @@ export function createHttpApp(options: {
     options.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
   return app;
+}
+
+/**
+ * The last line behind `safeRedirectPath`: a relative `Location` (ours, or one a route built from
+ * request input) that a browser would follow to another host is replaced by the start page. Absolute
+ * URLs pass: the OAuth provider sends browsers to registered client URIs on purpose.
+ */
+function refuseOffSiteRelativeRedirects(app: FastifyInstance): void {
+  app.addHook('onSend', async (request, reply, payload) => {
+    const location = reply.getHeader('location');
+    if (typeof location === 'string' && isOffSiteRelativeLocation(location)) {
+      request.log.warn({ route: request.routeOptions.url }, 'refused an off-site relative redirect');
+      void reply.header('location', '/');
+    }
+    return payload;
+  });
 }
 
 /**

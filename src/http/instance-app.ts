@@ -9,7 +9,6 @@ import { installAuthentication } from './authenticate.ts';
 import { installSudo } from './sudo.ts';
 import { installListPagination } from './pagination.ts';
 import { installOpenApi } from './openapi.ts';
-import { recordRoutes } from './route-table.ts';
 import { installCsrfProtection, sessionDepsFor, sessionResolver } from './session-authentication.ts';
 import { accessTokensRoutes } from './routes/access-tokens.routes.ts';
 import { impersonationTokensRoutes } from './routes/impersonation-tokens.routes.ts';
@@ -46,7 +45,6 @@ export async function buildInstanceApp(context: InstanceContext): Promise<Fastif
     metrics: context.metrics,
     trustedProxies: context.settings.trustedProxies,
   });
-  recordRoutes(app);
   await installOpenApi(app, context.settings.externalUrl);
   const sessions = sessionDepsFor(context);
   installAuthentication(app, {

@@ -6,23 +6,28 @@ export interface RouteEntry {
   url: string;
 }
 
-const tables = new WeakMap<FastifyInstance, RouteEntry[]>();
+const TABLES = new WeakMap<FastifyInstance, RouteEntry[]>();
 
 /**
- * Starts recording the routes registered on `app` from now on (call it before any route), for the
- * documents that must cover every route: the OpenAPI document and docs/gitlab-compatibility.md.
+ * Records every route the app registers from now on (call it before any route), so tests and the
+ * documents that must cover every route (the OpenAPI document, docs/gitlab-compatibility.md) walk a
+ * role's whole route table instead of a hand-kept list that misses the next route.
  */
-export function recordRoutes(app: FastifyInstance): void {
+export function recordRouteTable(app: FastifyInstance): void {
   const table: RouteEntry[] = [];
-  tables.set(app, table);
+  TABLES.set(app, table);
   app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
     // Fastify adds a HEAD twin to every GET; it is not a route of its own.
-    for (const method of methods) if (method !== 'HEAD') table.push({ method, url: route.url });
+    for (const method of [route.method].flat()) if (method !== 'HEAD') table.push({ method, url: route.url });
   });
 }
 
-/** The routes recorded for `app`, in registration order. */
-export function routeTable(app: FastifyInstance): readonly RouteEntry[] {
-  return tables.get(app) ?? [];
+/**
+ * The routes an app built by `createHttpApp` serves, in registration order.
+ *
+ * @example
+ * routeTableOf(app).filter((route) => route.method === 'GET');
+ */
+export function routeTableOf(app: FastifyInstance): readonly RouteEntry[] {
+  return TABLES.get(app) ?? [];
 }

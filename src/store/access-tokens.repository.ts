@@ -1,6 +1,7 @@
 import type { Insertable } from 'kysely';
 import type { Executor } from './database.ts';
 import type { AccessToken, AccessTokensTable } from './schema.ts';
+import { containsIgnoringCase } from './like-pattern.ts';
 
 export type AccessTokenKind = AccessTokensTable['kind'];
 
@@ -78,7 +79,7 @@ function filtered(db: Executor, filter: AccessTokenFilter) {
         : query.where((eb) => eb.or([eb('revoked', '=', 1), eb('expires_at', '<=', today)]));
   }
   if (filter.search !== undefined) {
-    query = query.where((eb) => eb(eb.fn('lower', ['name']), 'like', `%${filter.search!.toLowerCase()}%`));
+    query = query.where(containsIgnoringCase('name', filter.search));
   }
   if (filter.createdAfter !== undefined) query = query.where('created_at', '>=', filter.createdAfter);
   if (filter.createdBefore !== undefined) query = query.where('created_at', '<=', filter.createdBefore);

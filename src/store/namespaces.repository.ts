@@ -1,6 +1,7 @@
 import { sql, type Insertable } from 'kysely';
 import type { Executor } from './database.ts';
 import type { Namespace, NamespacesTable, Visibility } from './schema.ts';
+import { containsIgnoringCase } from './like-pattern.ts';
 
 export async function insertNamespace(
   db: Executor,
@@ -40,9 +41,7 @@ export async function listGroups(
   let query = db.selectFrom('namespaces').selectAll().where('kind', '=', 'group');
   if (filter.parentId !== undefined) query = query.where('parent_id', '=', filter.parentId);
   if (filter.search !== undefined) {
-    query = query.where((eb) =>
-      eb(eb.fn('lower', ['full_path']), 'like', `%${filter.search!.toLowerCase()}%`),
-    );
+    query = query.where(containsIgnoringCase('full_path', filter.search));
   }
   return query.orderBy('id').limit(filter.limit).offset(filter.offset).execute();
 }
@@ -141,12 +140,9 @@ function accessibleGroups(db: Executor, query: Omit<GroupQuery, 'limit' | 'offse
   }
   if (query.topLevelOnly) select = select.where('parent_id', 'is', null);
   if (query.search !== undefined) {
-    const pattern = `%${query.search.toLowerCase()}%`;
+    const search = query.search;
     select = select.where((eb) =>
-      eb.or([
-        eb(eb.fn('lower', ['full_path']), 'like', pattern),
-        eb(eb.fn('lower', ['name']), 'like', pattern),
-      ]),
+      eb.or([containsIgnoringCase('full_path', search), containsIgnoringCase('name', search)]),
     );
   }
   return select;

@@ -1,6 +1,7 @@
 import { sql, type Insertable, type Updateable } from 'kysely';
 import type { Executor } from './database.ts';
 import type { Project, ProjectsTable, Visibility } from './schema.ts';
+import { containsIgnoringCase } from './like-pattern.ts';
 
 export async function insertProject(db: Executor, project: Insertable<ProjectsTable>): Promise<Project> {
   return db.insertInto('projects').values(project).returningAll().executeTakeFirstOrThrow();
@@ -28,9 +29,7 @@ export async function listProjects(
     query = query.where('namespace_id', 'in', filter.namespaceIds);
   }
   if (filter.search !== undefined) {
-    query = query.where((eb) =>
-      eb(eb.fn('lower', ['full_path']), 'like', `%${filter.search!.toLowerCase()}%`),
-    );
+    query = query.where(containsIgnoringCase('full_path', filter.search));
   }
   return query.orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute();
 }
@@ -105,12 +104,9 @@ function accessibleProjects(db: Executor, query: Omit<ProjectQuery, 'limit' | 'o
   }
   if (query.visibility !== undefined) select = select.where('visibility', '=', query.visibility);
   if (query.search !== undefined) {
-    const pattern = `%${query.search.toLowerCase()}%`;
+    const search = query.search;
     select = select.where((eb) =>
-      eb.or([
-        eb(eb.fn('lower', ['full_path']), 'like', pattern),
-        eb(eb.fn('lower', ['name']), 'like', pattern),
-      ]),
+      eb.or([containsIgnoringCase('full_path', search), containsIgnoringCase('name', search)]),
     );
   }
   return select;

@@ -1,6 +1,7 @@
 import type { Executor } from './database.ts';
 import { preparedQuery } from './prepared-query.ts';
 import type { NewUser, User, UserUpdate } from './schema.ts';
+import { containsIgnoringCase } from './like-pattern.ts';
 
 export async function insertUser(db: Executor, user: NewUser): Promise<User> {
   return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
@@ -34,6 +35,11 @@ export async function findUserByLogin(db: Executor, login: string): Promise<User
 export interface UserFilter {
   username?: string;
   search?: string;
+  /**
+   * Whether `search` also matches email addresses. Only for admins: Tessera has no public email, and
+   * matching anyone else's private address would let a caller recover it by fragments.
+   */
+  searchEmails?: boolean;
   /** Only users in this state. */
   state?: User['state'];
   /** Include bot users (project/group bots, service accounts). */
@@ -68,12 +74,12 @@ function filteredUsers(db: Executor, filter: Omit<UserFilter, 'limit' | 'offset'
     query = query.where((eb) => eb(eb.fn('lower', ['username']), '=', filter.username!.toLowerCase()));
   }
   if (filter.search !== undefined) {
-    const pattern = `%${filter.search.toLowerCase()}%`;
+    const search = filter.search;
     query = query.where((eb) =>
       eb.or([
-        eb(eb.fn('lower', ['username']), 'like', pattern),
-        eb(eb.fn('lower', ['name']), 'like', pattern),
-        eb(eb.fn('lower', ['email']), 'like', pattern),
+        containsIgnoringCase('username', search),
+        containsIgnoringCase('name', search),
+        ...(filter.searchEmails ? [containsIgnoringCase('email', search)] : []),
       ]),
     );
   }

@@ -1,4 +1,5 @@
 import { TesseraError } from '../errors/tessera-error.ts';
+import { safeRedirectPath } from '../http/safe-redirect.ts';
 
 /**
  * A refused browser sign-in goes back to the sign-in page with the reason in the query, and the page
@@ -40,34 +41,24 @@ export function signInLocation(returnTo: string): string {
   return path && path !== '/' ? `${SIGN_IN_PATH}?redirect_to=${encodeURIComponent(path)}` : SIGN_IN_PATH;
 }
 
-const MAX_RETURN_PATH = 2048;
-const PROBE_ORIGIN = 'http://tessera.invalid';
-
 /**
- * A `redirect_to` value made safe: a path of this site (`/oauth/authorize?…`), or null. Anything
- * that could leave the site — another origin, `//host`, `/\host`, a scheme, control characters — is
- * null, so a crafted sign-in link cannot send a person elsewhere after they sign in.
+ * A `redirect_to` value made safe: a path of this site (`/oauth/authorize?…`), or null. The check is
+ * the shared {@link safeRedirectPath} (judged after normalisation, so `/.//evil.example` is refused
+ * too); the sign-in page itself is refused as well, so signing in never lands on the form again.
  *
  * @example
  * safeReturnPath('/oauth/authorize?client_id=x'); // '/oauth/authorize?client_id=x'
  * safeReturnPath('//evil.example/'); // null
  */
-export function safeReturnPath(value: unknown): string | null {
-  if (typeof value !== 'string' || value.length > MAX_RETURN_PATH) return null;
-  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return null;
-  for (const char of value) {
-    const code = char.charCodeAt(0);
-    if (code < 0x20 || code === 0x7f || char === '\\') return null;
-  }
-  let url: URL;
-  try {
-    url = new URL(value, PROBE_ORIGIN);
-  } catch {
-    return null;
-  }
-  if (url.origin !== PROBE_ORIGIN) return null;
-  if (url.pathname === SIGN_IN_PATH) return null;
-  return `${url.pathname}${url.search}`;
+export function safeReturnPath(value: unknown, origin?: string): string | null {
+  const path = safeRedirectPath(value, origin);
+  if (path === null || isSignInPage(path)) return null;
+  return path;
+}
+
+function isSignInPage(path: string): boolean {
+  const pathname = path.split(/[?#]/, 1)[0]!;
+  return pathname.replace(/\/+$/, '') === SIGN_IN_PATH;
 }
 
 /** The message for the `error` and `retry_after` query parameters; null for none or an unknown one. */

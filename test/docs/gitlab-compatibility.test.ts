@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { routeTable } from '../../src/http/route-table.ts';
+import { routeTableOf } from '../../src/http/route-table.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 
 /*
@@ -37,7 +37,7 @@ describe(PAGE, () => {
 
   beforeAll(async () => {
     instance = await startTestInstance({ name: 'gitlab-compatibility' });
-    routes = new Set(routeTable(instance.app).map((route) => shape(route.method, route.url)));
+    routes = new Set(routeTableOf(instance.app).map((route) => shape(route.method, route.url)));
   });
   afterAll(() => instance.stop());
 
@@ -55,7 +55,7 @@ describe(PAGE, () => {
 
   it('leaves no /api/v4 route out', () => {
     const listed = new Set(rows.map((row) => shape(row.method, row.path)));
-    const missing = routeTable(instance.app)
+    const missing = routeTableOf(instance.app)
       .filter((route) => route.url.startsWith('/api/v4/') && !listed.has(shape(route.method, route.url)))
       .map((route) => `${route.method} ${route.url}`);
     expect(missing).toEqual([]);

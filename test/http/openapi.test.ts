@@ -1,7 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentedUrl, OPENAPI_PATH } from '../../src/http/openapi.ts';
-import { routeTable } from '../../src/http/route-table.ts';
+import { routeTableOf } from '../../src/http/route-table.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 
 /** `/projects/:id/members/:user_id` as OpenAPI writes it: `/projects/{id}/members/{user_id}`. */
@@ -30,7 +30,7 @@ describe('GET /api/v4/openapi.json', () => {
   });
 
   it('covers every route of the route table', () => {
-    const table = routeTable(instance.app);
+    const table = routeTableOf(instance.app);
     expect(table.length).toBeGreaterThan(100);
     const missing = table.filter(
       (route) => !document.paths[openApiPath(route.url)]?.[route.method.toLowerCase()],

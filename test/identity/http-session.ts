@@ -87,3 +87,45 @@ export async function postFrom(
     req.end(payload);
   });
 }
+
+/** What a browser holds after loading the sign-in page: its cookies and the form's token. */
+export interface SignInForm {
+  cookie: string;
+  authenticityToken: string;
+}
+
+/** Loads `GET /users/sign_in` as a browser would (with `cookie`, if any) and reads its form. */
+export async function loadSignInForm(baseUrl: string, cookie = ''): Promise<SignInForm> {
+  const response = await fetch(`${baseUrl}/users/sign_in`, {
+    redirect: 'manual',
+    headers: cookie ? { cookie } : {},
+  });
+  const page = await response.text();
+  const set = response.headers.getSetCookie().map((c) => c.split(';')[0]!);
+  for (const pair of set) rememberSecret(pair.slice(pair.indexOf('=') + 1));
+  const token = /name="authenticity_token" value="([^"]*)"/.exec(page)?.[1] ?? '';
+  if (token) rememberSecret(token);
+  return { cookie: [cookie, ...set].filter(Boolean).join('; '), authenticityToken: token };
+}
+
+/**
+ * A browser's sign-in form post (the page loaded first, its token sent back), not following the
+ * redirect. `fields` are the form's other fields; `redirect_to` among them if wanted.
+ */
+export async function postSignInForm(
+  baseUrl: string,
+  fields: Record<string, string>,
+  form?: SignInForm,
+): Promise<Response> {
+  const loaded = form ?? (await loadSignInForm(baseUrl));
+  return fetch(`${baseUrl}/users/sign_in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'text/html',
+      ...(loaded.cookie ? { cookie: loaded.cookie } : {}),
+    },
+    body: new URLSearchParams({ authenticity_token: loaded.authenticityToken, ...fields }).toString(),
+  });
+}

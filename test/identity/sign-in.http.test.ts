@@ -3,7 +3,14 @@ import type { User } from '../../src/store/schema.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 import { rememberSecret } from '../support/secrets.ts';
 import { auditEvents, createUserWithPassword } from './identity-fixtures.ts';
-import { asBrowser, postFrom, sessionCookieOf, signInOverHttp } from './http-session.ts';
+import {
+  asBrowser,
+  loadSignInForm,
+  postFrom,
+  postSignInForm,
+  sessionCookieOf,
+  signInOverHttp,
+} from './http-session.ts';
 
 const LIMIT = 3;
 
@@ -43,14 +50,9 @@ describe('signing in over HTTP', () => {
   });
 
   it('a browser form post by email (GitLab’s field names) is redirected home with the cookie', async () => {
-    const response = await fetch(`${instance.url}/users/sign_in`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-      body: new URLSearchParams({
-        'user[login]': 'Alice@Example.com',
-        'user[password]': password,
-      }).toString(),
+    const response = await postSignInForm(instance.url, {
+      'user[login]': 'Alice@Example.com',
+      'user[password]': password,
     });
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toBe('/');
@@ -69,10 +71,12 @@ describe('signing in over HTTP', () => {
       { login: 'alice', password },
     ];
     for (const fields of forms) {
+      // The form's token and pre-session cookie, as any form post needs (login CSRF).
+      const form = await loadSignInForm(instance.url);
       const response = await fetch(`${instance.url}/users/sign_in`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(fields).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookie },
+        body: new URLSearchParams({ ...fields, authenticity_token: form.authenticityToken }).toString(),
       });
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ id: alice.id, username: 'alice' });

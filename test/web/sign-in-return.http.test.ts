@@ -1,19 +1,15 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { safeReturnPath } from '../../src/web/sign-in-refusal.ts';
+import { postSignInForm } from '../identity/http-session.ts';
 import { createUserWithPassword } from '../identity/identity-fixtures.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 
 const PAT_PAGE = '/-/user_settings/personal_access_tokens';
 
-/** A browser's sign-in form post, not following the redirect. */
+/** A browser's sign-in form post (the form loaded first, for its token), not following the redirect. */
 function postSignIn(instance: TestInstance, fields: Record<string, string>): Promise<Response> {
-  return fetch(`${instance.url}/users/sign_in`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-    body: new URLSearchParams(fields).toString(),
-  });
+  return postSignInForm(instance.url, fields);
 }
 
 describe('coming back to the page that asked for a sign-in', () => {

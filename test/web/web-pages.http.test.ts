@@ -3,7 +3,7 @@ import type { User } from '../../src/store/schema.ts';
 import { accessTokenDeps } from '../../src/tokens/access/access-token-deps.ts';
 import { issuePersonalAccessToken } from '../../src/tokens/access/personal-access-token.service.ts';
 import { createUserWithPassword } from '../identity/identity-fixtures.ts';
-import { signInOverHttp, type BrowserSession } from '../identity/http-session.ts';
+import { postSignInForm, signInOverHttp, type BrowserSession } from '../identity/http-session.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 import { rememberSecret } from '../support/secrets.ts';
 
@@ -93,12 +93,7 @@ describe('web pages over plain HTTP', () => {
   });
 
   it('a refused sign-in form without a password comes back with its own message; JSON clients keep JSON', async () => {
-    const form = await fetch(`${instance.url}/users/sign_in`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-      body: 'user%5Blogin%5D=alice',
-    });
+    const form = await postSignInForm(instance.url, { 'user[login]': 'alice' });
     expect(form.status).toBe(303);
     expect(form.headers.get('location')).toBe('/users/sign_in?error=missing_field');
     const page = await fetch(`${instance.url}/users/sign_in?error=missing_field`);

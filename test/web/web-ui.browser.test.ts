@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/store/schema.ts';
+import { postSignInForm } from '../identity/http-session.ts';
 import { createUserWithPassword } from '../identity/identity-fixtures.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 import { rememberSecret, testLogDir } from '../support/secrets.ts';
@@ -79,12 +80,11 @@ describe('the web UI in a real browser', () => {
     await expect(alicePage.getByRole('alert').innerText()).resolves.toBe('Invalid login or password.');
     await screenshot(alicePage, 'sign-in-error');
 
-    // The same form post from a script: a redirect with the reason, not a JSON 401.
-    const response = await fetch(`${instance.url}/users/sign_in`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-      body: new URLSearchParams({ 'user[login]': 'alice', 'user[password]': 'wrong-again' }).toString(),
+    // The same form post from a script (page loaded first, for its token): a redirect with the
+    // reason, not a JSON 401.
+    const response = await postSignInForm(instance.url, {
+      'user[login]': 'alice',
+      'user[password]': 'wrong-again',
     });
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe('/users/sign_in?error=invalid_login');

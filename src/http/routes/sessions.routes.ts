@@ -4,7 +4,12 @@ import { csrfTokenFor, signIn, signOut, type SessionDeps } from '../../identity/
 import type { InstanceContext } from '../../runtime/instance-context.ts';
 import { actorOf } from '../authenticate.ts';
 import { presentUserPrivate } from '../presenters/user.presenter.ts';
-import { SESSION_COOKIE, sessionCookieOptions } from '../session-authentication.ts';
+import {
+  PRE_SESSION_COOKIE,
+  preSessionCookieOptions,
+  SESSION_COOKIE,
+  sessionCookieOptions,
+} from '../session-authentication.ts';
 import { isSignInRefusal, safeReturnPath, signInRefusalLocation } from '../../web/sign-in-refusal.ts';
 
 /**
@@ -21,11 +26,17 @@ export async function sessionsRoutes(
 
   app.post('/users/sign_in', async (request, reply) => {
     // Where the browser was going when it was sent to sign in (the OAuth consent page, a settings page).
-    const returnTo = safeReturnPath((request.body as Record<string, unknown> | undefined)?.redirect_to);
+    const returnTo = safeReturnPath(
+      (request.body as Record<string, unknown> | undefined)?.redirect_to,
+      context.settings.externalUrl,
+    );
     try {
       const { login, password } = credentials(request.body);
       const signedIn = await signIn(sessions, { login, password, ip: request.ip });
       void reply.setCookie(SESSION_COOKIE, signedIn.sessionId, cookie);
+      // Its job is done: the next sign-in form gets a fresh one.
+      if (request.cookies[PRE_SESSION_COOKIE] !== undefined)
+        void reply.clearCookie(PRE_SESSION_COOKIE, preSessionCookieOptions(context.settings));
       if (isBrowserForm(request)) return reply.redirect(returnTo ?? '/', 302);
       return { id: signedIn.user.id, username: signedIn.user.username, csrf_token: signedIn.csrfToken };
     } catch (error) {

@@ -35,7 +35,8 @@ export async function usersRoutes(
   app.get('/api/v4/users', async (request, reply) => {
     const viewer = requireScope(request, READ_USER).user;
     const params = apiParams(request);
-    const filter = userFilter(params);
+    // As GitLab: only an admin's search reaches email addresses (nobody here has a public one).
+    const filter = { ...userFilter(params), searchEmails: Boolean(viewer.is_admin) };
     const page = pageRequest(request);
     const [users, total] = await Promise.all([
       listUsers(db, { ...filter, limit: page.limit, offset: page.offset }),

@@ -73,6 +73,13 @@ export async function buildAiGateway(options: AiGatewayOptions): Promise<Fastify
     bodyLimit: 1024 * 1024,
   }) as unknown as FastifyInstance;
   installCors(app, options.allowedOrigins ?? []);
+  // The instance's API headers (src/http/response-headers.ts), kept here because the gateway stands
+  // on its own: its answers carry user tokens, and none is a document to sniff or cache.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    void reply.header('x-content-type-options', 'nosniff');
+    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    return payload;
+  });
   await app.register(cloudConnectorAuth, { verifier });
 
   app.get('/monitoring/healthz', { config: { public: true } }, async () => ({ status: 'ok' }));

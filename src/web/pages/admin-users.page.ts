@@ -18,7 +18,7 @@ export const adminUsersPage: WebPage = {
       const viewer = requireAdminViewer(request, context);
       const search = queryText(request, 'search').slice(0, 100);
       const page = pageNumber(queryText(request, 'page'));
-      const filter = { includeBots: true, ...(search ? { search } : {}) };
+      const filter = { includeBots: true, searchEmails: true, ...(search ? { search } : {}) };
       const [users, total] = await Promise.all([
         listUsers(context.db, { ...filter, limit: PER_PAGE, offset: (page - 1) * PER_PAGE }),
         countUsersMatching(context.db, filter),

@@ -1,3 +1,5 @@
+import { isPreSession, newPreSession, signInTokenFor } from '../../identity/sign-in-token.ts';
+import { PRE_SESSION_COOKIE, preSessionCookieOptions } from '../../http/session-authentication.ts';
 import { html } from '../html.ts';
 import { notice, renderPage } from '../layout.ts';
 import { sendHtml } from '../send-html.ts';
@@ -8,16 +10,25 @@ import { queryText, viewerOf } from '../web-request.ts';
 /**
  * `GET /users/sign_in`: the form GitLab's users know (`user[login]`, `user[password]`), posted to the
  * existing sign-in route, which comes back here with the reason when it refuses. Sign-out is the
- * header's form on every page.
+ * header's form on every page. The form carries an authenticity token bound to a pre-session cookie
+ * set here, so another site cannot sign a browser in (see `installCsrfProtection`).
  */
 export const signInPage: WebPage = {
   routes(app, { context, nav }) {
     app.get(SIGN_IN_PATH, async (request, reply) => {
-      const returnTo = safeReturnPath(queryText(request, 'redirect_to'));
+      const returnTo = safeReturnPath(queryText(request, 'redirect_to'), context.settings.externalUrl);
       if (viewerOf(request, context)) return reply.redirect(returnTo ?? '/', 302);
+      // The form's token is bound to this browser's pre-session cookie (login CSRF); kept across tries.
+      let preSession = request.cookies[PRE_SESSION_COOKIE];
+      if (!isPreSession(preSession)) {
+        preSession = newPreSession();
+        void reply.setCookie(PRE_SESSION_COOKIE, preSession, preSessionCookieOptions(context.settings));
+      }
+      const token = signInTokenFor(context.secrets.digester, preSession);
       const refusal = signInRefusalMessage(queryText(request, 'error'), queryText(request, 'retry_after'));
       const main = html`${refusal ? notice('error', refusal) : ''}
         <form method="post" action="${SIGN_IN_PATH}" class="panel" aria-label="Sign in">
+          <input type="hidden" name="authenticity_token" value="${token}" />
           ${returnTo ? html`<input type="hidden" name="redirect_to" value="${returnTo}" />` : ''}
           <label for="user_login">Username or email</label>
           <input
