@@ -16,7 +16,9 @@ const CACHEABLE = new Map<string, RegExp>([
   ['/-/jwks', /^max-age=300\b/],
   ['/oauth/discovery/keys', /^max-age=300\b/],
   ['/.well-known/openid-configuration', /^max-age=\d+, public$/],
+  ['/.well-known/oauth-authorization-server', /^max-age=\d+, public$/],
   ['/assets/', /^public, max-age=\d+$/],
+  ['/favicon.ico', /^public, max-age=\d+$/],
 ]);
 
 function expectedCaching(path: string, status: number): RegExp {
