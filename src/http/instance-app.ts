@@ -22,6 +22,7 @@ import { adminTokenRoutes } from './routes/admin-token.routes.ts';
 import { auditEventsRoutes } from './routes/audit-events.routes.ts';
 import { ciRoutes } from './routes/ci.routes.ts';
 import { pipelineTriggersRoutes } from './routes/pipeline-triggers.routes.ts';
+import { ciVariablesRoutes } from './routes/ci-variables.routes.ts';
 import { protectedBranchesRoutes } from './routes/protected-branches.routes.ts';
 import { installJobTokenBoundary } from './routes/job-token-boundary.ts';
 import { installProjectCiSettings } from './routes/project-ci-settings.routes.ts';
@@ -95,6 +96,7 @@ export async function buildInstanceApp(context: InstanceContext): Promise<Fastif
   await app.register(serviceAccountsRoutes, { context });
   await app.register(aiWorkflowsRoutes, { context });
   await app.register(pipelineTriggersRoutes, { context });
+  await app.register(ciVariablesRoutes, { context });
   await app.register(protectedBranchesRoutes, { context });
   // After every other module: CI adds `PUT /projects/:id` only when no other module serves it.
   await app.register(ciRoutes, { context });
