@@ -44,7 +44,7 @@ describe('Settings → CI/CD → Variables in a real browser', () => {
     await page.fill('#variable_value', secret);
     await page.selectOption('#variable_visibility', 'masked');
     await page.check('#variable_protected');
-    await page.click('form[aria-label="Add a variable"] button[type=submit]');
+    await page.click('form[aria-label="New CI/CD variable"] button[type=submit]');
     await page.waitForURL(/done=variable_added/);
     const row = page.locator('tr[data-variable="DEPLOY_SECRET:*"]');
     await expect(row.count()).resolves.toBe(1);
@@ -54,7 +54,7 @@ describe('Settings → CI/CD → Variables in a real browser', () => {
 
     await page.fill('#variable_key', 'CI_JOB_TOKEN');
     await page.fill('#variable_value', 'replacement-token');
-    await page.click('form[aria-label="Add a variable"] button[type=submit]');
+    await page.click('form[aria-label="New CI/CD variable"] button[type=submit]');
     await expect(page.getByText('is reserved').count()).resolves.toBeGreaterThan(0);
 
     await page.goto(settings());

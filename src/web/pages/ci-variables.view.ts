@@ -71,7 +71,7 @@ export function variablesSection(
             </table>
           </div>`
     }
-    <form method="post" action="${base}/variables" aria-label="Add a variable">
+    <form method="post" action="${base}/variables" aria-label="New CI/CD variable">
       <input type="hidden" name="authenticity_token" value="${csrfToken}" />
       <div>
         <label for="variable_key">Key</label>
