@@ -31,7 +31,8 @@ export interface StartedJob {
  * Every variable a starting job receives, in the order the runner exports them (later wins):
  * predefined variables, the `.gitlab-ci.yml` variables, the CI/CD variables of the instance, groups
  * and project and the pipeline's trigger variables (GitLab's precedence, see `userVariablesForJob`),
- * those of registered providers (deploy tokens),
+ * those of registered providers (deploy tokens, workflow tokens: a user variable of the same name is
+ * dropped),
  * then one ID token per `id_tokens:` entry — or, when the project turned on compatibility and the job
  * declares none, the legacy `CI_JOB_JWT`, `_V1` and `_V2`. Every token is masked.
  */
@@ -52,6 +53,14 @@ export async function jobVariables(deps: CiDeps, started: StartedJob): Promise<V
     action: definition.environment.action ?? 'start',
   };
   const url = new URL(deps.settings.externalUrl);
+  const provided = await providedVariables({
+    db: deps.db,
+    project,
+    pipeline,
+    job,
+    user,
+    environment: definition.environment,
+  });
 
   const variables: Variable[] = [
     ...predefinedVariables({
@@ -66,22 +75,16 @@ export async function jobVariables(deps: CiDeps, started: StartedJob): Promise<V
       ...(environment ? { environment } : {}),
     }),
     ...Object.entries(definition.variables).map(([key, value]) => publicVariable(key, value)),
-    // Credentials come after these, so none can be replaced by a user variable.
+    // Credentials come after these, so none can be replaced by a user variable; a user variable
+    // named like a provider's (deploy, workflow tokens) is left out altogether.
     ...(await userVariablesForJob(deps, {
       project,
       pipeline,
       refProtected,
       environment: definition.environment?.name,
-      credentialNames: Object.keys(definition.id_tokens),
+      credentialNames: [...Object.keys(definition.id_tokens), ...provided.map((v) => v.key)],
     })),
-    ...(await providedVariables({
-      db: deps.db,
-      project,
-      pipeline,
-      job,
-      user,
-      environment: definition.environment,
-    })),
+    ...provided,
   ];
 
   const claimFacts: IdTokenFacts = {

@@ -17,7 +17,7 @@ export interface JobVariableFacts {
   refProtected: boolean;
   /** The job's environment name, when it deploys to one. */
   environment: string | undefined;
-  /** `id_tokens:` names of the job: credentials a user variable may not replace. */
+  /** Names of credentials the job gets (its `id_tokens:`, providers' variables): never replaced. */
   credentialNames: readonly string[];
 }
 
