@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Digester } from '../crypto/secrets.ts';
+import type { Digester, SecretBox } from '../crypto/secrets.ts';
 import type { KeyManager } from '../keys/key-manager.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -14,6 +14,8 @@ export interface CiDeps {
   db: Db;
   clock: Clock;
   digester: Digester;
+  /** Seals what jobs must get back in plaintext: CI/CD variable values. */
+  box: SecretBox;
   keys: KeyManager;
   logger: Logger;
   metrics: Metrics;
@@ -51,6 +53,7 @@ export function ciDeps(
     db: context.db,
     clock: context.clock,
     digester: context.secrets.digester,
+    box: context.secrets.box,
     keys: context.keys,
     logger: context.logger,
     metrics: context.metrics,

@@ -9,6 +9,8 @@ import type { CiDeps } from './ci-deps.ts';
 import { storedDefinition } from './job-definition.ts';
 import { parsePipelineConfig } from './pipeline-config.ts';
 import { selectJobs } from './select-jobs.ts';
+import { insertPipelineVariables } from '../store/ci-variables.repository.ts';
+import { pipelineVariableSealContext, type PipelineVariableInput } from './variables/pipeline-variables.ts';
 
 /** The file a pipeline reads its jobs from, at the pipeline's commit. */
 export const CI_CONFIG_PATH = '.gitlab-ci.yml';
@@ -22,6 +24,8 @@ export interface PipelineTrigger {
   sha: string;
   beforeSha?: string;
   source: PipelineSource;
+  /** Variables the pipeline is started with (a trigger's): kept sealed, given to every job. */
+  variables?: readonly PipelineVariableInput[];
 }
 
 /**
@@ -74,6 +78,8 @@ export async function createPipeline(deps: CiDeps, trigger: PipelineTrigger): Pr
     CI_PROJECT_PATH: project.full_path,
     [trigger.refType === 'tag' ? 'CI_COMMIT_TAG' : 'CI_COMMIT_BRANCH']: trigger.ref,
     ...config.variables,
+    // Pipeline variables take part in `rules:`, as on the platform.
+    ...Object.fromEntries((trigger.variables ?? []).map((v) => [v.key, v.value])),
   });
   if (selected.length === 0) return { created: false, reason: 'no_jobs' };
 
@@ -86,6 +92,15 @@ export async function createPipeline(deps: CiDeps, trigger: PipelineTrigger): Pr
       yaml_errors: null,
       finished_at: null,
     });
+    await insertPipelineVariables(
+      trx,
+      (trigger.variables ?? []).map((v) => ({
+        pipeline_id: pipeline.id,
+        key: v.key,
+        value_sealed: deps.box.seal(v.value, pipelineVariableSealContext(pipeline.id, v.key)),
+        variable_type: v.variableType,
+      })),
+    );
     const jobs: Job[] = [];
     for (const job of selected) {
       const stageIdx = config.stages.indexOf(job.stage);

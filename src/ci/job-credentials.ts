@@ -13,6 +13,7 @@ import { CI_CONFIG_PATH } from './create-pipeline.ts';
 import { definitionOf } from './job-definition.ts';
 import { maskedVariable, providedVariables, publicVariable, type Variable } from './job-variables.ts';
 import { predefinedVariables } from './predefined-variables.ts';
+import { userVariablesForJob } from './variables/job-user-variables.ts';
 import { branchProtectionOf, isProtectedBranch } from './protected-refs.ts';
 
 /** The job that just started, with everything around it. */
@@ -28,7 +29,10 @@ export interface StartedJob {
 
 /**
  * Every variable a starting job receives, in the order the runner exports them (later wins):
- * predefined variables, the `.gitlab-ci.yml` variables, those of registered providers (deploy tokens),
+ * predefined variables, the `.gitlab-ci.yml` variables, the CI/CD variables of the instance, groups
+ * and project and the pipeline's trigger variables (GitLab's precedence, see `userVariablesForJob`),
+ * those of registered providers (deploy tokens, workflow tokens: a user variable of the same name is
+ * dropped),
  * then one ID token per `id_tokens:` entry — or, when the project turned on compatibility and the job
  * declares none, the legacy `CI_JOB_JWT`, `_V1` and `_V2`. Every token is masked.
  */
@@ -49,6 +53,14 @@ export async function jobVariables(deps: CiDeps, started: StartedJob): Promise<V
     action: definition.environment.action ?? 'start',
   };
   const url = new URL(deps.settings.externalUrl);
+  const provided = await providedVariables({
+    db: deps.db,
+    project,
+    pipeline,
+    job,
+    user,
+    environment: definition.environment,
+  });
 
   const variables: Variable[] = [
     ...predefinedVariables({
@@ -63,14 +75,16 @@ export async function jobVariables(deps: CiDeps, started: StartedJob): Promise<V
       ...(environment ? { environment } : {}),
     }),
     ...Object.entries(definition.variables).map(([key, value]) => publicVariable(key, value)),
-    ...(await providedVariables({
-      db: deps.db,
+    // Credentials come after these, so none can be replaced by a user variable; a user variable
+    // named like a provider's (deploy, workflow tokens) is left out altogether.
+    ...(await userVariablesForJob(deps, {
       project,
       pipeline,
-      job,
-      user,
-      environment: definition.environment,
+      refProtected,
+      environment: definition.environment?.name,
+      credentialNames: [...Object.keys(definition.id_tokens), ...provided.map((v) => v.key)],
     })),
+    ...provided,
   ];
 
   const claimFacts: IdTokenFacts = {

@@ -10,6 +10,10 @@ export interface Variable {
   value: string;
   public: boolean;
   masked: boolean;
+  /** A `file` variable: the runner writes the value to a file and exports the file's path. */
+  file?: boolean;
+  /** Not expanded by the runner. */
+  raw?: boolean;
 }
 
 /** What a variable provider knows about the job it is asked for. */

@@ -22,6 +22,7 @@ import type { Project, User } from '../store/schema.ts';
 import { findUserById } from '../store/users.repository.ts';
 import type { CiDeps } from './ci-deps.ts';
 import { runPipeline } from './run-pipeline.service.ts';
+import type { PipelineVariableInput } from './variables/pipeline-variables.ts';
 
 /** The type prefix of pipeline trigger tokens. */
 export const TRIGGER_TOKEN_PREFIX = 'glptt-';
@@ -133,7 +134,13 @@ export async function deleteProjectTrigger(
  */
 export async function runTriggeredPipeline(
   deps: CiDeps,
-  input: { projectRef: string; token: string; ref: string; ip: string | null },
+  input: {
+    projectRef: string;
+    token: string;
+    ref: string;
+    ip: string | null;
+    variables?: readonly PipelineVariableInput[];
+  },
 ): Promise<{ pipeline: Pipeline; project: Project; owner: User }> {
   const project = await findProjectByRef(deps.db, input.projectRef);
   const trigger = project
@@ -152,6 +159,7 @@ export async function runTriggeredPipeline(
     String(project.id),
     input.ref,
     'trigger',
+    input.variables ?? [],
   );
   return { pipeline, project, owner };
 }

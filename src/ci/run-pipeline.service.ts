@@ -8,6 +8,7 @@ import type { Project } from '../store/schema.ts';
 import type { CiDeps } from './ci-deps.ts';
 import { createPipeline } from './create-pipeline.ts';
 import { branchProtectionOf, pushAccessLevelFor } from './protected-refs.ts';
+import type { PipelineVariableInput } from './variables/pipeline-variables.ts';
 
 /**
  * Runs a pipeline for a branch or tag on request (`POST /projects/:id/pipeline?ref=`, source `api`
@@ -22,6 +23,7 @@ export async function runPipeline(
   projectRef: string,
   ref: string,
   source: Extract<PipelineSource, 'api' | 'web' | 'trigger'>,
+  variables: readonly PipelineVariableInput[] = [],
 ): Promise<Pipeline> {
   const { project, facts } = await authorizeProject(deps.db, acting.user, projectRef, canWriteRepository);
   const resolved = await deps.repositories.resolveRef(project.id, ref);
@@ -35,6 +37,7 @@ export async function runPipeline(
     refType: resolved.type,
     sha: resolved.sha,
     source,
+    variables,
   });
   if (!outcome.created) {
     throw baseError(

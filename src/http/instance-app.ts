@@ -21,6 +21,7 @@ import { adminTokenRoutes } from './routes/admin-token.routes.ts';
 import { auditEventsRoutes } from './routes/audit-events.routes.ts';
 import { ciRoutes } from './routes/ci.routes.ts';
 import { pipelineTriggersRoutes } from './routes/pipeline-triggers.routes.ts';
+import { ciVariablesRoutes } from './routes/ci-variables.routes.ts';
 import { protectedBranchesRoutes } from './routes/protected-branches.routes.ts';
 import { installJobTokenBoundary } from './routes/job-token-boundary.ts';
 import { cloudConnectorRoutes } from './routes/cloud-connector.routes.ts';
@@ -93,6 +94,7 @@ export async function buildInstanceApp(context: InstanceContext): Promise<Fastif
   await app.register(serviceAccountsRoutes, { context });
   await app.register(aiWorkflowsRoutes, { context });
   await app.register(pipelineTriggersRoutes, { context });
+  await app.register(ciVariablesRoutes, { context });
   await app.register(protectedBranchesRoutes, { context });
   await app.register(ciRoutes, { context });
   return app;

@@ -39,7 +39,8 @@ export function jobScript(job: JobSpec, checkoutDir: string): string {
 
 /**
  * Runs a job with bash in a fresh working directory: the repository cloned with the job token, the
- * job's variables (and nothing of the runner's own environment but `PATH`) in the environment. Kills
+ * job's variables (and nothing of the runner's own environment but `PATH`) in the environment, a `file`
+ * variable as the path of a file holding its value. Kills
  * the whole process group on timeout or abort; removes the directory afterwards.
  */
 export async function executeJob(job: JobSpec, options: ExecuteOptions): Promise<JobResult> {
@@ -55,7 +56,20 @@ export async function executeJob(job: JobSpec, options: ExecuteOptions): Promise
       GIT_TERMINAL_PROMPT: '0',
       GIT_CONFIG_NOSYSTEM: '1',
     };
-    for (const variable of job.variables) env[variable.key] = variable.value;
+    const filesDir = join(workDir, 'variables');
+    mkdirSync(filesDir, { mode: 0o700 });
+    for (const variable of job.variables) {
+      if (variable.file) {
+        // As the platform's runner does: the content goes to a file outside the checkout, readable only
+        // by the job, and the variable holds the file's path.
+        // Keys are `[A-Za-z0-9_]+` on the server; anything else must not become a path here.
+        const path = join(filesDir, variable.key.replace(/[^A-Za-z0-9_]/g, '_'));
+        writeFileSync(path, variable.value, { mode: 0o600 });
+        env[variable.key] = path;
+      } else {
+        env[variable.key] = variable.value;
+      }
+    }
     return await run(scriptFile, workDir, env, job.runner_info.timeout, options);
   } finally {
     rmSync(workDir, { recursive: true, force: true });

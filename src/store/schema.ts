@@ -4,6 +4,7 @@ import type { CiTables } from './ci-schema.ts';
 import type { AddOnSeatsTable, CloudConnectorStatesTable, LicensesTable } from './cloud-connector.tables.ts';
 import type { OAuthTables } from './oauth.tables.ts';
 import type { PipelineTriggerTables } from './pipeline-triggers.tables.ts';
+import type { CiVariableTables } from './ci-variables.tables.ts';
 
 /*
  * Row types of every table. Times are ISO-8601 UTC strings and flags are 0/1 integers in both engines,
@@ -177,7 +178,8 @@ export interface RegistryCertificatesTable {
   created_at: string;
 }
 
-export interface Database extends CiTables, OAuthTables, PipelineTriggerTables, AiWorkflowTables {
+export interface Database
+  extends CiTables, OAuthTables, PipelineTriggerTables, AiWorkflowTables, CiVariableTables {
   users: UsersTable;
   namespaces: NamespacesTable;
   projects: ProjectsTable;

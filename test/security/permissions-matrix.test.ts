@@ -157,19 +157,21 @@ const ENDPOINTS: Array<{ name: string; rule(cell: Cell): Expected }> = [
               ? CREATED
               : FORBIDDEN,
   },
-  ...['GET /projects/:id/runners', 'GET /projects/:id/triggers'].map((name) => ({
-    name,
-    rule: (c: Cell): Expected =>
-      c.credential.anonymous
-        ? UNAUTHORIZED
-        : !hasScope(c, READ_API)
-          ? NO_SCOPE
-          : !canSee(c)
-            ? HIDDEN
-            : level(c) >= 40
-              ? OK
-              : FORBIDDEN,
-  })),
+  ...['GET /projects/:id/runners', 'GET /projects/:id/triggers', 'GET /projects/:id/variables'].map(
+    (name) => ({
+      name,
+      rule: (c: Cell): Expected =>
+        c.credential.anonymous
+          ? UNAUTHORIZED
+          : !hasScope(c, READ_API)
+            ? NO_SCOPE
+            : !canSee(c)
+              ? HIDDEN
+              : level(c) >= 40
+                ? OK
+                : FORBIDDEN,
+    }),
+  ),
   {
     name: 'GET /users/:user_id/impersonation_tokens',
     rule: (c) =>
@@ -315,6 +317,8 @@ describe('the permissions matrix', () => {
         return exchange(`${api}/projects/${project.id}/runners`, { headers });
       case 'GET /projects/:id/triggers':
         return exchange(`${api}/projects/${project.id}/triggers`, { headers });
+      case 'GET /projects/:id/variables':
+        return exchange(`${api}/projects/${project.id}/variables`, { headers });
       case 'GET /users/:user_id/impersonation_tokens':
         return exchange(`${api}/users/${credential.userId ?? 1}/impersonation_tokens`, { headers });
       case 'GET /user':

@@ -8,7 +8,7 @@ import {
   updateProjectTrigger,
   runTriggeredPipeline,
 } from '../../ci/pipeline-trigger.service.ts';
-import { badRequest } from '../../errors/tessera-error.ts';
+import { pipelineVariablesFrom } from '../../ci/variables/pipeline-variables.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
 import type { PipelineTrigger } from '../../store/pipeline-triggers.tables.ts';
 import { findUserById, findUsersByIds } from '../../store/users.repository.ts';
@@ -102,11 +102,9 @@ export async function pipelineTriggersRoutes(
   const runWithToken = async (request: FastifyRequest<{ Params: { id: string } }>, ref: string) => {
     const params = apiParams(request);
     const token = requiredString(params, 'token');
-    // Pipeline variables are not stored by pipelines yet: refuse them rather than drop them silently.
-    if (Object.keys(params).some((key) => key === 'variables' || key.startsWith('variables['))) {
-      throw badRequest('variables', 'are not supported by this instance');
-    }
+    const variables = pipelineVariablesFrom(params);
     const { pipeline, project, owner } = await runTriggeredPipeline(deps, {
+      variables,
       projectRef: request.params.id,
       token,
       ref,

@@ -8,6 +8,7 @@ import * as oauth from './005-oauth.ts';
 import * as pipelineTriggers from './006-pipeline-triggers.ts';
 import * as aiWorkflows from './007-ai-workflows.ts';
 import * as impersonationTokens from './008-impersonation-tokens.ts';
+import * as ciVariables from './009-ci-variables.ts';
 
 /** Every migration, in the order it runs. A new one is appended here and nowhere else. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006-pipeline-triggers': pipelineTriggers,
   '007-ai-workflows': aiWorkflows,
   '008-impersonation-tokens': impersonationTokens,
+  '009-ci-variables': ciVariables,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

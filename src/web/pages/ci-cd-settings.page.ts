@@ -27,6 +27,10 @@ import type { WebDeps, WebPage } from '../web-page.ts';
 import { formFields, listField, queryText, textField, webActor, type FormFields } from '../web-request.ts';
 import { allowlistSection, autoDevOpsSection } from './ci-cd-settings.view.ts';
 import { subClaimSection } from './id-token-sub.view.ts';
+import { ciVariableForms } from './ci-variables.form.ts';
+import { variablesSection } from './ci-variables.view.ts';
+import { ciDeps } from '../../ci/ci-deps.ts';
+import { listVariables } from '../../ci/variables/ci-variable.service.ts';
 import {
   backTo,
   projectPagePath,
@@ -45,6 +49,8 @@ const DONE: Record<string, string> = {
   allowlist_added: 'Added to the job token allowlist.',
   allowlist_removed: 'Removed from the job token allowlist: its jobs are refused from their next request on.',
   sub: 'ID token sub components saved: jobs that start from now on get the new sub.',
+  variable_added: 'Variable added: jobs that start from now on get it.',
+  variable_removed: 'Variable deleted.',
 };
 
 interface PageState {
@@ -70,6 +76,8 @@ export const ciCdSettingsPage: WebPage = {
       if (!(error instanceof TesseraError) || !['bad_request', 'not_found'].includes(error.code)) throw error;
       return sendHtml(reply, await page(deps, view, { ...state, problem: problemText(error) }), 400);
     };
+
+    ciVariableForms(app, deps, SUFFIX, here, refused);
 
     projectRoute(app, 'GET', SUFFIX, async (request, reply) => {
       const view = await requireProjectView(request, context, canManageProject);
@@ -203,13 +211,14 @@ async function page(deps: WebDeps, view: ProjectView, state: PageState) {
   const ref = String(view.project.id);
   const who = { user: view.viewer.user, ip: '' };
   const scope = { db, clock: context.clock };
-  const [deploySettings, instanceDefault, ci, projects, groups, log] = await Promise.all([
+  const [deploySettings, instanceDefault, ci, projects, groups, log, variables] = await Promise.all([
     projectDeploySettingsView(db, view.project),
     instanceAutoDevOps(db),
     ciSettingsOf(db, view.project.id),
     allowlistedProjects(scope, who, ref),
     allowlistedGroups(scope, who, ref),
     jobTokenAuthorizationLog(scope, who, ref),
+    listVariables(ciDeps(context), who, { level: 'project', ref }),
   ]);
   const saved = presentCiSettings(ci).ci_id_token_sub_claim_components;
   const components = state.components ?? saved;
@@ -243,6 +252,7 @@ async function page(deps: WebDeps, view: ProjectView, state: PageState) {
     groups,
     log,
   })}
+  ${variablesSection(base, view.viewer.csrfToken, variables)}
   ${subClaimSection(base, view.viewer.csrfToken, { components, saved, sample, preview })}`;
   return renderProjectPage(deps, view, {
     tab: 'ci_cd',
