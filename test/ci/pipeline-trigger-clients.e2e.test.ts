@@ -43,6 +43,7 @@ describe('pipeline trigger tokens through python-gitlab, gitbeaker and curl', ()
     expect(out.made).toMatchObject({ description: 'nightly', token: expect.stringMatching(/^glptt-/) });
     expect(out.listed).toEqual([out.made.id]);
     expect(out.renamed).toBe('nightly build');
+    expect(out.triggered).toEqual({ source: 'trigger', ref: 'main' });
     expect(out.after_delete).toEqual([]);
   });
 
