@@ -116,7 +116,12 @@ async function filledStore(engine: Engine, size: number): Promise<Store> {
       digester,
       metrics: new Metrics(),
       cache: new AccessTokenCache(systemClock, 0),
-      policy: { tokenPrefix: '', maxLifetimeDays: 365, impersonationEnabled: true, externalUrl: 'https://bench.example' },
+      policy: {
+        tokenPrefix: '',
+        maxLifetimeDays: 365,
+        impersonationEnabled: true,
+        externalUrl: 'https://bench.example',
+      },
     });
     // Derived once, outside the timed part.
     const plaintexts = Array.from({ length: presented }, (_, n) => plaintextOf(salt, n));
