@@ -4,7 +4,7 @@ import type { Actor } from '../audit/audit-log.ts';
 import { insufficientScope, unauthorized } from '../errors/tessera-error.ts';
 import { actorFor, type ActingUser } from '../identity/acting-user.ts';
 import { hasAnyScope, type Principal } from '../identity/principal.ts';
-import type { TokenAuthenticator } from '../tokens/token-authenticator.ts';
+import { authenticatorFor, type TokenAuthenticator } from '../tokens/token-authenticator.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AuthenticationThrottle } from '../security/authentication-throttle.ts';
 
@@ -82,11 +82,7 @@ async function authenticateToken(
   request: FastifyRequest,
   options: AuthenticationOptions,
 ): Promise<Principal> {
-  const bare =
-    options.tokenPrefix && token.startsWith(`${options.tokenPrefix}-`)
-      ? token.slice(options.tokenPrefix.length + 1)
-      : token;
-  const authenticator = options.tokenAuthenticators.find((a) => bare.startsWith(a.prefix));
+  const authenticator = authenticatorFor(options.tokenAuthenticators, token, options.tokenPrefix);
   const attempt = { credential: authenticator?.prefix.replace(/-$/, '') ?? 'unknown', ip: request.ip };
   await options.throttle?.assertAllowed(attempt);
   const principal =
@@ -95,7 +91,8 @@ async function authenticateToken(
       : null;
   if (!principal) {
     options.metrics.tokensRejected.inc({ type: authenticator?.prefix ?? 'unknown' });
-    await options.throttle?.recordFailure(attempt);
+    // A token this instance issued that has ended is no guess; counting it would lock out a runner.
+    if (!(await authenticator?.wasIssued?.(token))) await options.throttle?.recordFailure(attempt);
     throw unauthorized();
   }
   return principal;

@@ -56,13 +56,17 @@ type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
  * One issuer's verification keys: loaded on first use, revalidated in the background once older than
  * the max age, refetched on an unknown `kid` at most once per cooldown (a flood of made-up `kid`s costs
  * the issuer one request), and kept when a refetch fails so an unreachable issuer does not stop
- * verification.
+ * verification. The cooldown limits only those on-demand fetches: the scheduled revalidation runs
+ * whenever the set is stale, and backs off (for one cooldown) only after it failed.
  */
 export class IssuerKeySet {
   #keys: LocalKeySet | undefined;
   #fingerprint = '';
   #loadedAt = Number.NEGATIVE_INFINITY;
-  #attemptedAt = Number.NEGATIVE_INFINITY;
+  /** The last fetch asked for by a token whose `kid` was not in the set (or by the first use). */
+  #onDemandAt = Number.NEGATIVE_INFINITY;
+  /** The last scheduled revalidation that failed: the only thing that holds the next one back. */
+  #revalidationFailedAt = Number.NEGATIVE_INFINITY;
   #inflight: Promise<boolean> | undefined;
   #jwksUri: string | undefined;
   /** Keys jose selected from `#keys`, by the header text they were selected for; emptied whenever `#keys` changes. */
@@ -99,14 +103,14 @@ export class IssuerKeySet {
   knownKey(encodedHeader: string): CryptoKey | undefined {
     if (this.#keys === undefined) return undefined;
     if (this.policy.now() - this.#loadedAt > this.policy.maxAgeMs) {
-      void this.#refreshIfAllowed(); // stale-while-revalidate: this request uses the keys we have
+      void this.#revalidate(); // stale-while-revalidate: this request uses the keys we have
     }
     return this.#resolved.get(encodedHeader);
   }
 
   async #resolve(header: JWTHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> {
     if (this.#keys === undefined) {
-      await this.#refreshIfAllowed();
+      await this.#refreshOnDemand();
       if (this.#keys === undefined) {
         throw new SdkError(
           'invalid_token',
@@ -120,7 +124,7 @@ export class IssuerKeySet {
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
       // The issuer may have rotated: look again, unless we looked moments ago.
-      if (!(await this.#refreshIfAllowed())) throw SdkError.from(error);
+      if (!(await this.#refreshOnDemand())) throw SdkError.from(error);
       return this.#lookUp(header, token);
     }
   }
@@ -137,12 +141,29 @@ export class IssuerKeySet {
     return key;
   }
 
-  #refreshIfAllowed(): Promise<boolean> {
+  /** A fetch a token asked for: at most once per cooldown, except for in-process key sets. */
+  #refreshOnDemand(): Promise<boolean> {
     if (this.#inflight) return this.#inflight;
     const now = this.policy.now();
-    const local = this.config.jwks !== undefined;
-    if (!local && now - this.#attemptedAt < this.policy.cooldownMs) return Promise.resolve(false);
-    this.#attemptedAt = now;
+    if (this.config.jwks === undefined && now - this.#onDemandAt < this.policy.cooldownMs) {
+      return Promise.resolve(false);
+    }
+    this.#onDemandAt = now;
+    return this.#start();
+  }
+
+  /** The scheduled revalidation of a stale set: not held back by on-demand fetches, only by its own failure. */
+  #revalidate(): Promise<boolean> {
+    if (this.#inflight) return this.#inflight;
+    const now = this.policy.now();
+    if (now - this.#revalidationFailedAt < this.policy.cooldownMs) return Promise.resolve(false);
+    return this.#start().then((refreshed) => {
+      if (!refreshed) this.#revalidationFailedAt = now;
+      return refreshed;
+    });
+  }
+
+  #start(): Promise<boolean> {
     this.#inflight = this.#refresh().finally(() => {
       this.#inflight = undefined;
     });

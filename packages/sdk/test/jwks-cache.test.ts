@@ -79,6 +79,30 @@ describe('the per-issuer key cache', () => {
     expect(issuer.jwksRequests).toBe(2);
   });
 
+  it('revalidates a stale set on schedule even right after an on-demand fetch for an unknown kid', async () => {
+    const short = createVerifier({
+      issuers: [{ issuer: issuer.url }],
+      audience: AUDIENCE,
+      now,
+      unknownKidCooldownSeconds: 30,
+      jwksMaxAgeSeconds: 10,
+      verifiedCacheSize: 0,
+    });
+    await short.verify(await token());
+    expect(issuer.jwksRequests).toBe(1);
+    clock += 31_000;
+    const forgery = await new SignJWT({ iss: issuer.url, aud: AUDIENCE, exp: Math.floor(clock / 1000) + 60 })
+      .setProtectedHeader({ alg: 'ES256', kid: randomBytes(16).toString('base64url') })
+      .sign(randomKey);
+    await short.verify(forgery).catch(() => undefined);
+    expect(issuer.jwksRequests).toBe(2);
+    // Stale 11 s later — well inside the unknown-kid cooldown — and revalidated all the same.
+    clock += 11_000;
+    await short.verify(await token());
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(issuer.jwksRequests).toBe(3);
+  });
+
   it('keeps verifying with cached keys while the issuer is unreachable, even past their max age', async () => {
     const valid = await token();
     await verifier.verify(valid);

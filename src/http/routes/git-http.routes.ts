@@ -12,6 +12,7 @@ import type { InstanceContext } from '../../runtime/instance-context.ts';
 import { findProjectByFullPath } from '../../store/projects.repository.ts';
 import type { Project } from '../../store/schema.ts';
 import { parseBasicAuthorization, resolveBasicCredentials } from '../../tokens/basic-credentials.ts';
+import { countsAsGuess } from '../../tokens/token-authenticator.ts';
 
 type Service = 'info/refs' | 'git-upload-pack' | 'git-receive-pack';
 
@@ -136,7 +137,10 @@ async function identityOf(context: InstanceContext, request: FastifyRequest) {
   );
   // Credentials that were sent but are wrong are never downgraded to anonymous.
   if (!identity) {
-    await throttle.recordFailure(attempt);
+    const { tokenAuthenticators, settings } = context;
+    if (await countsAsGuess(tokenAuthenticators, basic.password, settings.tokenPrefix)) {
+      await throttle.recordFailure(attempt);
+    }
     throw new TesseraError('unauthorized', '401 Unauthorized');
   }
   return identity;

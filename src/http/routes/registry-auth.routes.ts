@@ -9,6 +9,7 @@ import {
   type AuthenticationAttempt,
 } from '../../security/authentication-throttle.ts';
 import { parseBasicAuthorization } from '../../tokens/basic-credentials.ts';
+import { countsAsGuess } from '../../tokens/token-authenticator.ts';
 
 /** The registry's error body (`{errors: [{code, message}]}`), which docker and skopeo print. */
 function registryError(reply: FastifyReply, status: number, code: string, message: string) {
@@ -83,7 +84,15 @@ export async function registryAuthRoutes(
       }
       if (error.code === 'unauthorized') {
         context.metrics.tokensRejected.inc({ type: 'registry_basic' });
-        if (attempt) await throttle.recordFailure(attempt);
+        const guess =
+          credentials === null ||
+          credentials === 'malformed' ||
+          (await countsAsGuess(
+            context.tokenAuthenticators,
+            credentials.password,
+            context.settings.tokenPrefix,
+          ));
+        if (attempt && guess) await throttle.recordFailure(attempt);
         void reply.header('www-authenticate', 'Basic realm="tessera"');
         return registryError(reply, 401, 'UNAUTHORIZED', 'HTTP Basic: Access denied');
       }

@@ -58,4 +58,11 @@ export class JobTokenAuthenticator implements TokenAuthenticator {
     jobsOfPrincipals.set(principal, job);
     return principal;
   }
+
+  async wasIssued(plaintext: string): Promise<boolean> {
+    if (!looksLikeJobToken(plaintext, this.deps.tokenPrefix)) return false;
+    const digest = this.deps.digester.digest(plaintext);
+    const found = await findJobAndUserByTokenDigest(this.deps.db, digest);
+    return found?.job.token_digest != null && constantTimeEqual(found.job.token_digest, digest);
+  }
 }
