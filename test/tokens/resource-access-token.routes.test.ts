@@ -188,4 +188,16 @@ describe('project and group access token endpoints', () => {
     });
     expect([response.status, response.body]).toEqual([403, { message: '403 Forbidden' }]);
   });
+
+  it("without expires_at, gives project and group tokens the policy's longest lifetime", async () => {
+    for (const base of [
+      `/api/v4/projects/${project.id}/access_tokens`,
+      `/api/v4/groups/${group.id}/access_tokens`,
+    ]) {
+      const token = base.includes('/groups/') ? ownerToken : maintainerToken;
+      const response = await create(base, token, { name: 'no expiry', scopes: ['read_api'] });
+      expect(response.status, base).toBe(201);
+      expect(response.body.expires_at).toBe(inDays(365));
+    }
+  });
 });

@@ -54,8 +54,8 @@ export function validateExpiry(raw: unknown, clock: Clock, maxDays: number): str
 }
 
 /**
- * A personal or impersonation token's expiry when the request names none: the longest the policy
- * allows, as the platform does (`expires_at` is optional there; project and group tokens need one).
+ * A new token's expiry when the request names none: the longest the policy allows, as the platform
+ * does (`expires_at` is optional on every access token it creates).
  */
 export function expiryOrLongest(raw: unknown, clock: Clock, maxDays: number): unknown {
   return raw === undefined || raw === null || raw === '' ? addDays(todayUtc(clock), maxDays) : raw;

@@ -1,6 +1,6 @@
 import { badRequest } from '../../errors/tessera-error.ts';
 import type { Clock } from '../../util/clock.ts';
-import { validateExpiry } from './access-token-expiry.ts';
+import { expiryOrLongest, validateExpiry } from './access-token-expiry.ts';
 import { validateScopes, type AccessTokenScope, type ScopeAudience } from './scopes.ts';
 
 /** What a client asks for when creating a token, as the transport parsed it (not yet validated). */
@@ -21,7 +21,11 @@ export interface ValidAccessTokenRequest {
 const MAX_NAME = 255;
 const MAX_DESCRIPTION = 255;
 
-/** The request, checked field by field; the first problem is a 400 naming its field. */
+/**
+ * The request, checked field by field; the first problem is a 400 naming its field. A missing
+ * `expires_at` is the longest lifetime the policy allows, for personal, impersonation and bot tokens
+ * alike, as the platform's current API has it.
+ */
 export function validateNewAccessToken(
   request: NewAccessTokenRequest,
   audience: ScopeAudience,
@@ -39,6 +43,10 @@ export function validateNewAccessToken(
     name,
     description,
     scopes: validateScopes(request.scopes, audience),
-    expiresAt: validateExpiry(request.expiresAt, clock, maxLifetimeDays),
+    expiresAt: validateExpiry(
+      expiryOrLongest(request.expiresAt, clock, maxLifetimeDays),
+      clock,
+      maxLifetimeDays,
+    ),
   };
 }

@@ -4,7 +4,6 @@ import { findAccessTokenById, type Page } from '../../store/access-tokens.reposi
 import type { AccessToken, User } from '../../store/schema.ts';
 import { findUserById } from '../../store/users.repository.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
-import { expiryOrLongest } from './access-token-expiry.ts';
 import { validateNewAccessToken, type NewAccessTokenRequest } from './access-token-input.ts';
 import {
   auditAccessToken,
@@ -41,9 +40,8 @@ export async function createImpersonationToken(
 ): Promise<IssuedAccessToken> {
   const user = await impersonatedUser(deps, requester, userId);
   if (user.bot_kind !== null) throw forbidden('403 Forbidden - bot users cannot have personal access tokens');
-  const expiresAt = expiryOrLongest(request.expiresAt, deps.clock, deps.policy.maxLifetimeDays);
   const valid = validateNewAccessToken(
-    { ...request, expiresAt },
+    request,
     { kind: 'person', isAdmin: user.is_admin === 1 },
     deps.clock,
     deps.policy.maxLifetimeDays,

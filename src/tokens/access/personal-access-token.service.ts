@@ -5,7 +5,7 @@ import { findAccessTokenByDigest, findAccessTokenById } from '../../store/access
 import type { AccessToken, User } from '../../store/schema.ts';
 import { findUserById } from '../../store/users.repository.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
-import { addDays, expiryOrLongest, todayUtc, validateExpiry } from './access-token-expiry.ts';
+import { addDays, todayUtc, validateExpiry } from './access-token-expiry.ts';
 import { validateNewAccessToken, type NewAccessTokenRequest } from './access-token-input.ts';
 import { assertUsableGivenSecret } from './access-token-secret.ts';
 import {
@@ -35,9 +35,8 @@ export async function createPersonalAccessToken(
   if (!owner) throw notFound('User');
   if (owner.bot_kind !== null)
     throw forbidden('403 Forbidden - bot users cannot have personal access tokens');
-  const expiresAt = expiryOrLongest(request.expiresAt, deps.clock, deps.policy.maxLifetimeDays);
   const valid = validateNewAccessToken(
-    { ...request, expiresAt },
+    request,
     { kind: 'person', isAdmin: owner.is_admin === 1 },
     deps.clock,
     deps.policy.maxLifetimeDays,
