@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runGit } from './run-git.ts';
 
@@ -40,6 +41,11 @@ export class RepositoryStore {
     mkdirSync(this.root, { recursive: true });
     await runGit(['init', '--bare', '--quiet', `--initial-branch=${defaultBranch}`, path]);
     return path;
+  }
+
+  /** Removes the project's repository (the project was deleted); nothing when it has none. */
+  async remove(projectId: number): Promise<void> {
+    await rm(this.pathOf(projectId), { recursive: true, force: true });
   }
 
   /** The commit a branch or tag name points at; branches win over tags of the same name. */
