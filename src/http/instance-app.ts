@@ -18,6 +18,7 @@ import { auditEventsRoutes } from './routes/audit-events.routes.ts';
 import { ciRoutes } from './routes/ci.routes.ts';
 import { pipelineTriggersRoutes } from './routes/pipeline-triggers.routes.ts';
 import { protectedBranchesRoutes } from './routes/protected-branches.routes.ts';
+import { repositoryBranchesRoutes } from './routes/repository-branches.routes.ts';
 import { installJobTokenBoundary } from './routes/job-token-boundary.ts';
 import { installProjectCiSettings } from './routes/project-ci-settings.routes.ts';
 import { cloudConnectorRoutes } from './routes/cloud-connector.routes.ts';
@@ -84,6 +85,7 @@ export async function buildInstanceApp(context: InstanceContext): Promise<Fastif
   await app.register(aiWorkflowsRoutes, { context });
   await app.register(pipelineTriggersRoutes, { context });
   await app.register(protectedBranchesRoutes, { context });
+  await app.register(repositoryBranchesRoutes, { context });
   // After every other module: CI adds `PUT /projects/:id` only when no other module serves it.
   await app.register(ciRoutes, { context });
   return app;
