@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runGit } from './run-git.ts';
@@ -9,6 +10,40 @@ export interface ResolvedRef {
   type: 'branch' | 'tag';
   sha: string;
 }
+
+/** A branch and the commit at its tip, as `git for-each-ref` reads them. */
+export interface BranchHead {
+  name: string;
+  commit: {
+    sha: string;
+    parentShas: string[];
+    title: string;
+    message: string;
+    authorName: string;
+    authorEmail: string;
+    authoredDate: string;
+    committerName: string;
+    committerEmail: string;
+    committedDate: string;
+  };
+}
+
+const FIELD = '\x1f';
+const RECORD = '\x1e';
+const BRANCH_FORMAT =
+  [
+    '%(refname:lstrip=2)',
+    '%(objectname)',
+    '%(parent)',
+    '%(contents:subject)',
+    '%(authorname)',
+    '%(authoremail:trim)',
+    '%(authordate:iso-strict)',
+    '%(committername)',
+    '%(committeremail:trim)',
+    '%(committerdate:iso-strict)',
+    '%(contents)',
+  ].join('%1f') + '%1e';
 
 /** The sha git uses for "no commit" in a ref update (a ref created or deleted). */
 export const ZERO_SHA = '0'.repeat(40);
@@ -41,6 +76,76 @@ export class RepositoryStore {
     mkdirSync(this.root, { recursive: true });
     await runGit(['init', '--bare', '--quiet', `--initial-branch=${defaultBranch}`, path]);
     return path;
+  }
+
+  /** Removes the project's repository (the project was deleted); nothing when it has none. */
+  async remove(projectId: number): Promise<void> {
+    await rm(this.pathOf(projectId), { recursive: true, force: true });
+  }
+
+  /** Every branch with its tip commit, by name; none when the project has no repository yet. */
+  async listBranches(projectId: number): Promise<BranchHead[]> {
+    if (!this.exists(projectId)) return [];
+    const out = await runGit([
+      '--git-dir',
+      this.pathOf(projectId),
+      'for-each-ref',
+      '--sort=refname',
+      `--format=${BRANCH_FORMAT}`,
+      'refs/heads/',
+    ]);
+    return out
+      .split(RECORD)
+      .map((record) => record.replace(/^\n/, ''))
+      .filter((record) => record.length > 0)
+      .map((record) => {
+        const [
+          name,
+          sha,
+          parents,
+          title,
+          authorName,
+          authorEmail,
+          authoredDate,
+          committerName,
+          committerEmail,
+          committedDate,
+          message,
+        ] = record.split(FIELD);
+        return {
+          name: name!,
+          commit: {
+            sha: sha!,
+            parentShas: parents ? parents.split(' ').filter(Boolean) : [],
+            title: title ?? '',
+            message: message ?? '',
+            authorName: authorName ?? '',
+            authorEmail: authorEmail ?? '',
+            authoredDate: authoredDate ?? '',
+            committerName: committerName ?? '',
+            committerEmail: committerEmail ?? '',
+            committedDate: committedDate ?? '',
+          },
+        };
+      });
+  }
+
+  /** Names of the branches whose tip is already in `target` (GitLab's `merged`). */
+  async branchesMergedInto(projectId: number, target: string): Promise<Set<string>> {
+    if (!this.exists(projectId) || !/^[\w./-]+$/.test(target) || target.startsWith('-')) return new Set();
+    try {
+      const out = await runGit([
+        '--git-dir',
+        this.pathOf(projectId),
+        'for-each-ref',
+        '--format=%(refname:lstrip=2)',
+        `--merged=refs/heads/${target}`,
+        'refs/heads/',
+      ]);
+      return new Set(out.split('\n').filter(Boolean));
+    } catch {
+      return new Set();
+    }
   }
 
   /** The commit a branch or tag name points at; branches win over tags of the same name. */

@@ -23,6 +23,7 @@ import { ciRoutes } from './routes/ci.routes.ts';
 import { pipelineTriggersRoutes } from './routes/pipeline-triggers.routes.ts';
 import { ciVariablesRoutes } from './routes/ci-variables.routes.ts';
 import { protectedBranchesRoutes } from './routes/protected-branches.routes.ts';
+import { repositoryBranchesRoutes } from './routes/repository-branches.routes.ts';
 import { installJobTokenBoundary } from './routes/job-token-boundary.ts';
 import { cloudConnectorRoutes } from './routes/cloud-connector.routes.ts';
 import { discoveryRoutes } from './routes/discovery.routes.ts';
@@ -96,6 +97,7 @@ export async function buildInstanceApp(context: InstanceContext): Promise<Fastif
   await app.register(pipelineTriggersRoutes, { context });
   await app.register(ciVariablesRoutes, { context });
   await app.register(protectedBranchesRoutes, { context });
+  await app.register(repositoryBranchesRoutes, { context });
   await app.register(ciRoutes, { context });
   return app;
 }

@@ -48,6 +48,11 @@ export function canManageProject(facts: AccessFacts): boolean {
   return effectiveAccessLevel(facts) >= ACCESS_LEVELS.maintainer;
 }
 
+/** Deleting a project: its owners and administrators, as on the platform. */
+export function canDeleteProject(facts: AccessFacts): boolean {
+  return effectiveAccessLevel(facts) >= ACCESS_LEVELS.owner;
+}
+
 /** Managing a group's tokens and deleting it. */
 export function canAdministerGroup(facts: AccessFacts): boolean {
   return effectiveAccessLevel(facts) >= ACCESS_LEVELS.owner;

@@ -1,5 +1,5 @@
 import { recordAudit, type Actor } from '../audit/audit-log.ts';
-import { badRequest, notFound, TesseraError } from '../errors/tessera-error.ts';
+import { badRequest, forbidden, notFound, TesseraError } from '../errors/tessera-error.ts';
 import type { Executor } from '../store/database.ts';
 import { inTransaction, isUniqueViolation } from '../store/in-transaction.ts';
 import { findNamespaceByFullPath, insertNamespace } from '../store/namespaces.repository.ts';
@@ -107,10 +107,41 @@ export async function blockUser(db: Executor, clock: Clock, actor: Actor, userId
   return setState(db, clock, actor, userId, 'blocked');
 }
 
-/** Lets a blocked user in again. */
+/** Lets a blocked user in again; a deactivated one is activated instead, as on the platform. */
 export async function unblockUser(db: Executor, clock: Clock, actor: Actor, userId: number): Promise<User> {
-  return setState(db, clock, actor, userId, 'active');
+  return setState(db, clock, actor, userId, 'active', (user) => {
+    if (user.state === 'deactivated') throw forbidden('Deactivated users cannot be unblocked by the API');
+  });
 }
+
+/**
+ * Deactivates a user: every credential they hold (tokens, OAuth grants, job tokens of their jobs, git
+ * and registry logins) is refused until {@link activateUser}, and their sessions end now. Unlike
+ * blocking it is not a sanction, so nothing is revoked. A blocked user stays blocked.
+ */
+export async function deactivateUser(
+  db: Executor,
+  clock: Clock,
+  actor: Actor,
+  userId: number,
+): Promise<User> {
+  return setState(db, clock, actor, userId, 'deactivated', (user) => {
+    if (user.state === 'blocked') throw forbidden('A blocked user cannot be deactivated by the API');
+  });
+}
+
+/** Activates a deactivated user: their credentials work again. A blocked user must be unblocked instead. */
+export async function activateUser(db: Executor, clock: Clock, actor: Actor, userId: number): Promise<User> {
+  return setState(db, clock, actor, userId, 'active', (user) => {
+    if (user.state === 'blocked') throw forbidden('A blocked user must be unblocked to be activated');
+  });
+}
+
+const STATE_ACTIONS: Record<User['state'], string> = {
+  blocked: 'user.blocked',
+  deactivated: 'user.deactivated',
+  active: 'user.unblocked',
+};
 
 async function setState(
   db: Executor,
@@ -118,15 +149,17 @@ async function setState(
   actor: Actor,
   userId: number,
   state: User['state'],
+  allowed: (user: User) => void = () => undefined,
 ): Promise<User> {
   return inTransaction(db, async (trx) => {
     const user = await findUserById(trx, userId);
     if (!user) throw notFound('User');
     if (user.state === state) return user;
+    allowed(user);
     const updated = (await updateUser(trx, userId, { state }))!;
-    if (state === 'blocked') await deleteSessionsOfUser(trx, userId);
+    if (state !== 'active') await deleteSessionsOfUser(trx, userId);
     await recordAudit(trx, clock, actor, {
-      action: state === 'blocked' ? 'user.blocked' : 'user.unblocked',
+      action: state === 'active' && user.state === 'deactivated' ? 'user.activated' : STATE_ACTIONS[state],
       entity: { type: 'user', id: userId },
       target: { type: 'user', id: userId, details: user.username },
     });

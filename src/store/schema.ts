@@ -18,7 +18,8 @@ export interface UsersTable {
   name: string;
   password_digest: string | null;
   is_admin: number;
-  state: 'active' | 'blocked';
+  /** `deactivated`: set aside by an administrator (no credential works) until activated again. */
+  state: 'active' | 'blocked' | 'deactivated';
   /** null for a person; the kind of bot otherwise. */
   bot_kind: 'project_bot' | 'group_bot' | 'service_account' | null;
   composite_identity_enforced: number;

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { deleteGroup } from '../../identity/teardown/delete-holder.service.ts';
+import { teardownDeps } from '../../identity/teardown/teardown-deps.ts';
 import { createGroup } from '../../identity/group.service.ts';
 import { ACCESS_LEVELS } from '../../identity/access-levels.ts';
 import { authorizeGroup } from '../../identity/resource-access.ts';
@@ -72,5 +74,12 @@ export async function groupsRoutes(
       description: optionalString(params, 'description'),
     });
     return reply.status(201).send((await present([group]))[0]);
+  });
+
+  // Deletion is immediate (no delayed-deletion grace): every credential of the group dies with it.
+  app.delete<{ Params: { id: string } }>('/api/v4/groups/:id', async (request, reply) => {
+    const principal = requireScope(request, WRITE_API);
+    await deleteGroup(teardownDeps(options.context), actingUserOf(request, principal), request.params.id);
+    return reply.status(202).send({ message: '202 Accepted' });
   });
 }

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ciDeps } from '../../ci/ci-deps.ts';
+import { deleteProject } from '../../identity/teardown/delete-holder.service.ts';
+import { teardownDeps } from '../../identity/teardown/teardown-deps.ts';
 import { initializeWithReadme } from '../../projects/initialize-repository.ts';
 import { createProject } from '../../identity/project.service.ts';
 import { ACCESS_LEVELS } from '../../identity/access-levels.ts';
@@ -86,6 +88,13 @@ export async function projectsRoutes(
     });
     if (withReadme) await initializeWithReadme(repositories, project, principal.user);
     return reply.status(201).send((await present([project]))[0]);
+  });
+
+  // Deletion is immediate (no delayed-deletion grace): every credential of the project dies with it.
+  app.delete<{ Params: { id: string } }>('/api/v4/projects/:id', async (request, reply) => {
+    const principal = requireScope(request, WRITE_API);
+    await deleteProject(teardownDeps(options.context), actingUserOf(request, principal), request.params.id);
+    return reply.status(202).send({ message: '202 Accepted' });
   });
 }
 

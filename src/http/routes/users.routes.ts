@@ -1,13 +1,21 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { forbidden, notFound } from '../../errors/tessera-error.ts';
 import type { Principal } from '../../identity/principal.ts';
-import { blockUser, createUser, unblockUser } from '../../identity/user.service.ts';
+import { deleteUser } from '../../identity/teardown/delete-holder.service.ts';
+import { teardownDeps } from '../../identity/teardown/teardown-deps.ts';
+import {
+  activateUser,
+  blockUser,
+  createUser,
+  deactivateUser,
+  unblockUser,
+} from '../../identity/user.service.ts';
 import { accessTokenCacheFor } from '../../tokens/access/access-token-cache.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
 import type { User } from '../../store/schema.ts';
 import { countUsersMatching, findUserById, listUsers } from '../../store/users.repository.ts';
 import { apiParams, optionalBoolean, optionalString, requiredString, type ApiParams } from '../api-params.ts';
-import { actorOf, READ_API, requireScope, WRITE_API } from '../authenticate.ts';
+import { actingUserOf, actorOf, READ_API, requireScope, WRITE_API } from '../authenticate.ts';
 import { pageRequest, sendPage } from '../pagination.ts';
 import { presentUser, presentUserBasic, presentUserPrivate } from '../presenters/user.presenter.ts';
 
@@ -70,18 +78,29 @@ export async function usersRoutes(
   for (const [action, change] of [
     ['block', blockUser],
     ['unblock', unblockUser],
+    ['deactivate', deactivateUser],
+    ['activate', activateUser],
   ] as const) {
     app.post<{ Params: { id: string } }>(`/api/v4/users/:id/${action}`, async (request, reply) => {
       const admin = requireAdmin(request);
       const user = await userByParam(request.params.id);
       // An administrator who blocks themself locks the instance's door from the inside.
-      if (action === 'block' && user.id === admin.user.id) throw forbidden();
+      if ((action === 'block' || action === 'deactivate') && user.id === admin.user.id) throw forbidden();
       await change(db, clock, actorOf(request), user.id);
       // A blocked user's cached tokens must stop working here at once, not when the cache expires.
       accessTokenCacheFor(db, clock).forgetOwner(user.id);
       return reply.status(201).send(true);
     });
   }
+
+  // `hard_delete` also deletes the groups the user solely owns; without it such a user is a 409.
+  app.delete<{ Params: { id: string } }>('/api/v4/users/:id', async (request, reply) => {
+    const admin = requireAdmin(request);
+    const user = await userByParam(request.params.id);
+    const hardDelete = optionalBoolean(apiParams(request), 'hard_delete') ?? false;
+    await deleteUser(teardownDeps(options.context), actingUserOf(request, admin), user.id, { hardDelete });
+    return reply.status(204).send();
+  });
 
   async function userByParam(id: string): Promise<User> {
     const user = /^\d{1,15}$/.test(id) ? await findUserById(db, Number(id)) : undefined;
