@@ -1,22 +1,13 @@
-import { execFile } from 'node:child_process';
 import { Gitlab } from '@gitbeaker/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Project } from '../../src/store/schema.ts';
 import type { TestInstance } from '../support/instance.ts';
 import { rememberSecret } from '../support/secrets.ts';
-import { personWithPat, projectOf, pushFiles, startCiInstance, type CiActor, type Json } from './ci-world.ts';
+import { personWithPat, projectOf, pushFiles, startCiInstance, type CiActor } from './ci-world.ts';
+import { runPeer, runPythonGitlab } from '../support/gitlab-clients.ts';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = 'test/ci/fixtures/python_gitlab_triggers.py';
 const CI_YAML = 'build:\n  script:\n    - echo built\n';
-
-function run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(command, args, { timeout: 60_000, encoding: 'utf8' }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 describe('pipeline trigger tokens through python-gitlab, gitbeaker and curl', () => {
   let instance: TestInstance;
@@ -32,14 +23,9 @@ describe('pipeline trigger tokens through python-gitlab, gitbeaker and curl', ()
   afterAll(async () => instance?.stop());
 
   it('python-gitlab: create, list, get, update the description, delete', async () => {
-    const result = await run(PYTHON, [SCRIPT, instance.url, alice.pat, String(project.id)]);
-    const lines = result.stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { secret?: string; result?: Json });
-    for (const line of lines) if (line.secret) rememberSecret(line.secret);
+    const result = await runPythonGitlab(SCRIPT, [instance.url, alice.pat, String(project.id)]);
     expect(result.code, result.stderr).toBe(0);
-    const out = lines.find((line) => line.result)?.result;
+    const out = result.result;
     expect(out.made).toMatchObject({ description: 'nightly', token: expect.stringMatching(/^glptt-/) });
     expect(out.listed).toEqual([out.made.id]);
     expect(out.renamed).toBe('nightly build');
@@ -61,7 +47,7 @@ describe('pipeline trigger tokens through python-gitlab, gitbeaker and curl', ()
     expect(pipeline).toMatchObject({ source: 'trigger', ref: 'main' });
 
     // The older path form with the ref in the URL and the token in the query, as webhooks call it.
-    const byPath = await run('curl', [
+    const byPath = await runPeer('curl', [
       '--silent',
       '--request',
       'POST',

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { Gitlab } from '@gitbeaker/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Namespace, Project } from '../../src/store/schema.ts';
@@ -14,30 +13,10 @@ import {
   registerRunner,
   startCiInstance,
   type CiActor,
-  type Json,
 } from './ci-world.ts';
+import { gitbeakerStatus, runPythonGitlab } from '../support/gitlab-clients.ts';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = 'test/ci/fixtures/python_gitlab_runners.py';
-
-function run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(command, args, { timeout: 60_000, encoding: 'utf8' }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-async function status(call: Promise<unknown>): Promise<number> {
-  try {
-    await call;
-    return 200;
-  } catch (error) {
-    const response = (error as { cause?: { response?: Response } }).cause?.response;
-    if (response) return response.status;
-    throw error;
-  }
-}
 
 describe('runners through python-gitlab and gitbeaker', () => {
   let instance: TestInstance;
@@ -69,8 +48,7 @@ describe('runners through python-gitlab and gitbeaker', () => {
       description: 'mine',
     });
     const token = rememberSecret(made.token as string);
-    const result = await run(PYTHON, [
-      SCRIPT,
+    const result = await runPythonGitlab(SCRIPT, [
       instance.url,
       admin.pat,
       alice.pat,
@@ -80,7 +58,7 @@ describe('runners through python-gitlab and gitbeaker', () => {
       token,
     ]);
     expect(result.code, result.stderr).toBe(0);
-    const out = JSON.parse(result.stdout.split('\n').find((line) => line.startsWith('{'))!).result as Json;
+    const out = result.result;
 
     expect(out.owned).toEqual([made.id]);
     expect(out.owned_paused).toEqual([]);
@@ -134,7 +112,7 @@ describe('runners through python-gitlab and gitbeaker', () => {
     expect((await asJob()).status).toBe(200);
 
     await api.Runners.remove({ runnerId: instanceRunner.id });
-    expect(await status(api.Runners.show(instanceRunner.id))).toBe(404);
+    expect(await gitbeakerStatus(api.Runners.show(instanceRunner.id))).toBe(404);
     expect((await requestJob(instanceRunner.token)).status).toBe(403);
     expect((await asJob()).status).toBe(401);
     const job = await jobInState(instance, taken.body.id, 'failed');

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { Gitlab } from '@gitbeaker/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GITLAB_API_VERSION } from '../../src/runtime/version.ts';
@@ -9,32 +8,10 @@ import { ACCESS_LEVELS } from '../../src/identity/access-levels.ts';
 import { cloneUrl, git } from '../ci/ci-world.ts';
 import { addMember, createGroup, createProject, createUser } from '../support/world.ts';
 import { depsOf, givePat, type Json } from '../tokens/token-fixtures.ts';
+import { gitbeakerRefusal, PYTHON, runPeer, runPythonGitlab } from '../support/gitlab-clients.ts';
 
-/** Debian's interpreter: the one that sees `python3-gitlab`. */
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = 'test/http/fixtures/python_gitlab_conventions.py';
 const IN_30_DAYS = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
-
-function run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(command, args, { timeout: 60_000, encoding: 'utf8' }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** What gitbeaker reports for a refused call: the status and the server's `error` or `message`. */
-async function refusal(call: Promise<unknown>): Promise<{ status: number; description: string }> {
-  try {
-    await call;
-  } catch (error) {
-    const cause = (error as { cause?: { response?: Response; description?: string } }).cause;
-    if (cause?.response) return { status: cause.response.status, description: cause.description ?? '' };
-    throw error;
-  }
-  throw new Error('the call was not refused');
-}
 
 async function latestAudit(instance: TestInstance, action: string) {
   const row = await instance.context.db
@@ -76,21 +53,15 @@ describe('GitLab request conventions and sudo, through real GitLab clients', () 
   afterAll(() => instance.stop());
 
   it('python-gitlab: booleans as Python spells them, a project by full path, sudo in all four cases', async () => {
-    const result = await run(PYTHON, [
-      SCRIPT,
+    const result = await runPythonGitlab(SCRIPT, [
       instance.url,
       sudoPat,
       plainAdminPat,
       alicePat,
       'conventions/by-path',
     ]);
-    const lines = result.stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { secret?: string; result?: Json });
-    for (const line of lines) if (line.secret) rememberSecret(line.secret);
     expect(result.code, result.stderr).toBe(0);
-    const out = lines.find((line) => line.result)?.result;
+    const out = result.result;
 
     expect(out.version).toEqual([GITLAB_API_VERSION, expect.stringMatching(/^tessera-/)]);
     expect(out.blocked_users).toEqual(['mallory']);
@@ -159,19 +130,21 @@ describe('GitLab request conventions and sudo, through real GitLab clients', () 
 
     await asAlice.PersonalAccessTokens.remove({ tokenId: made.id });
     // Revoked: refused over the API, git and the registry alike.
-    expect((await refusal(new Gitlab({ host, token: secret }).Users.showCurrentUser())).status).toBe(401);
+    expect((await gitbeakerRefusal(new Gitlab({ host, token: secret }).Users.showCurrentUser())).status).toBe(
+      401,
+    );
     expect((await gitWorks()).code).not.toBe(0);
     expect(await registryWorks()).toBe(401);
 
-    const noScope = await refusal(
+    const noScope = await gitbeakerRefusal(
       new Gitlab({ host, token: plainAdminPat, sudo: 'alice' }).Users.showCurrentUser(),
     );
     expect(noScope).toEqual({ status: 403, description: 'insufficient_scope' });
-    const nonAdmin = await refusal(
+    const nonAdmin = await gitbeakerRefusal(
       new Gitlab({ host, token: alicePat, sudo: 'root' }).Users.showCurrentUser(),
     );
     expect(nonAdmin).toEqual({ status: 403, description: '403 Forbidden - Must be admin to use sudo' });
-    const unknown = await refusal(
+    const unknown = await gitbeakerRefusal(
       new Gitlab({ host, token: sudoPat, sudo: 9_999_999 }).Users.showCurrentUser(),
     );
     expect(unknown).toEqual({ status: 404, description: "404 User with ID or username '9999999' Not Found" });
@@ -184,7 +157,7 @@ describe('GitLab request conventions and sudo, through real GitLab clients', () 
   });
 
   it('curl: multipart bodies as in the platform docs, blank token headers as none', async () => {
-    const created = await run('curl', [
+    const created = await runPeer('curl', [
       '--silent',
       '--header',
       `PRIVATE-TOKEN: ${alicePat}`,
@@ -204,7 +177,7 @@ describe('GitLab request conventions and sudo, through real GitLab clients', () 
 
     // A client made without a token sends `PRIVATE-TOKEN:` on every call (curl spells it `NAME;`).
     for (const header of ['PRIVATE-TOKEN;', 'JOB-TOKEN;']) {
-      const anonymous = await run('curl', [
+      const anonymous = await runPeer('curl', [
         '--silent',
         '--header',
         header,
@@ -223,7 +196,7 @@ describe('GitLab request conventions and sudo, through real GitLab clients', () 
       'first = gl.http_list("/admin/add_ons", iterator=True, per_page=1)',
       'print(json.dumps({"total": first.total, "per_page": first.per_page, "all": len(list(first))}))',
     ].join('\n');
-    const result = await run(PYTHON, ['-c', script, instance.url, sudoPat]);
+    const result = await runPeer(PYTHON, ['-c', script, instance.url, sudoPat]);
     expect(result.code, result.stderr).toBe(0);
     const seen = JSON.parse(result.stdout) as { total: number; per_page: number; all: number };
     expect(seen.per_page).toBe(1);

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,18 +8,10 @@ import type { Namespace, User } from '../../src/store/schema.ts';
 import { git } from '../ci/ci-world.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 import { addMember, createGroup, createUser } from '../support/world.ts';
-import { depsOf, givePat, type Json } from '../tokens/token-fixtures.ts';
+import { depsOf, givePat } from '../tokens/token-fixtures.ts';
+import { runPythonGitlab } from '../support/gitlab-clients.ts';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = 'test/projects/fixtures/python_gitlab_projects.py';
-
-function python(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(PYTHON, args, { timeout: 60_000, encoding: 'utf8' }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 describe('creating and changing projects through python-gitlab and gitbeaker', () => {
   let instance: TestInstance;
@@ -49,9 +40,9 @@ describe('creating and changing projects through python-gitlab and gitbeaker', (
   });
 
   it('python-gitlab: initialize_with_readme makes a first commit; visibility saved really changes', async () => {
-    const run = await python([SCRIPT, instance.url, ownerPat, String(group.id)]);
+    const run = await runPythonGitlab(SCRIPT, [instance.url, ownerPat, String(group.id)]);
     expect(run.code, run.stderr).toBe(0);
-    const out = JSON.parse(run.stdout.split('\n').find((line) => line.startsWith('{'))!).result as Json;
+    const out = run.result;
     expect(out.created).toMatchObject({ visibility: 'private', default_branch: 'main' });
     expect(out.after_save).toBe('public');
     expect(out.anonymous_sees).toBe('open-source/readme-first');

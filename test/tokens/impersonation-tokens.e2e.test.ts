@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { Gitlab } from '@gitbeaker/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_LEVELS } from '../../src/identity/access-levels.ts';
@@ -9,28 +8,9 @@ import { startTestInstance, type TestInstance } from '../support/instance.ts';
 import { rememberSecret } from '../support/secrets.ts';
 import { addMember, createGroup, createProject, createUser } from '../support/world.ts';
 import { depsOf, givePat, type Json } from './token-fixtures.ts';
+import { gitbeakerStatus, runPythonGitlab } from '../support/gitlab-clients.ts';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = 'test/tokens/fixtures/python_gitlab_impersonation.py';
-
-function python(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(PYTHON, args, { timeout: 60_000, encoding: 'utf8' }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-async function status(call: Promise<unknown>): Promise<number> {
-  try {
-    await call;
-    return 200;
-  } catch (error) {
-    const response = (error as { cause?: { response?: Response } }).cause?.response;
-    if (response) return response.status;
-    throw error;
-  }
-}
 
 describe('impersonation tokens, through python-gitlab and gitbeaker', () => {
   let instance: TestInstance;
@@ -53,14 +33,9 @@ describe('impersonation tokens, through python-gitlab and gitbeaker', () => {
   afterAll(() => instance.stop());
 
   it('python-gitlab: create without expires_at, act as the user, list, get, revoke', async () => {
-    const run = await python([SCRIPT, instance.url, adminPat, String(alice.id), alicePat]);
-    const lines = run.stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { secret?: string; result?: Json });
-    for (const line of lines) if (line.secret) rememberSecret(line.secret);
+    const run = await runPythonGitlab(SCRIPT, [instance.url, adminPat, String(alice.id), alicePat]);
     expect(run.code, run.stderr).toBe(0);
-    const out = lines.find((line) => line.result)?.result;
+    const out = run.result;
 
     const inAYear = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
     expect(out.made).toMatchObject({
@@ -126,12 +101,12 @@ describe('impersonation tokens, through python-gitlab and gitbeaker', () => {
     expect(await registryStatus()).toBe(200);
 
     await api.UserImpersonationTokens.revoke(alice.id, made.id);
-    expect(await status(new Gitlab({ host, token: secret }).Users.showCurrentUser())).toBe(401);
+    expect(await gitbeakerStatus(new Gitlab({ host, token: secret }).Users.showCurrentUser())).toBe(401);
     expect(await gitWorks()).toBe(false);
     expect(await registryStatus()).toBe(401);
-    expect(await status(new Gitlab({ host, token: alicePat }).UserImpersonationTokens.all(alice.id))).toBe(
-      403,
-    );
+    expect(
+      await gitbeakerStatus(new Gitlab({ host, token: alicePat }).UserImpersonationTokens.all(alice.id)),
+    ).toBe(403);
   });
 });
 
@@ -152,7 +127,7 @@ describe('impersonation disabled', () => {
     const alice = await createUser(db, { username: 'alice' });
     const adminPat = (await givePat(depsOf(instance), root, ['api'])).plaintext;
     const api = new Gitlab({ host: instance.url, token: adminPat });
-    expect(await status(api.UserImpersonationTokens.create(alice.id, 'nope', ['api']))).toBe(403);
+    expect(await gitbeakerStatus(api.UserImpersonationTokens.create(alice.id, 'nope', ['api']))).toBe(403);
 
     // One made while impersonation was still enabled.
     const earlier = await issueAccessToken(db, depsOf(instance), {
@@ -169,7 +144,9 @@ describe('impersonation disabled', () => {
     });
     rememberSecret(earlier.plaintext);
     expect(
-      await status(new Gitlab({ host: instance.url, token: earlier.plaintext }).Users.showCurrentUser()),
+      await gitbeakerStatus(
+        new Gitlab({ host: instance.url, token: earlier.plaintext }).Users.showCurrentUser(),
+      ),
     ).toBe(401);
   });
 });
