@@ -4,7 +4,6 @@ import type { AccessToken, User } from '../../store/schema.ts';
 import { findUserById } from '../../store/users.repository.ts';
 import { accessTokenDeps, type AccessTokenDeps } from '../../tokens/access/access-token-deps.ts';
 import { addDays, todayUtc } from '../../tokens/access/access-token-expiry.ts';
-import { accessTokenState, scopesOf } from '../../tokens/access/access-token-state.ts';
 import {
   createImpersonationToken,
   listImpersonationTokens,
@@ -17,6 +16,7 @@ import { notice, renderPage } from '../layout.ts';
 import { NewTokenFlash, type NewTokenNotice } from '../new-token-flash.ts';
 import { sendHtml } from '../send-html.ts';
 import { fieldProblem, oneTimeSecretField, scopeCheckboxes } from '../token-forms.ts';
+import { accessTokenTable } from './personal-access-tokens.view.ts';
 import type { WebDeps, WebPage } from '../web-page.ts';
 import {
   formFields,
@@ -163,7 +163,11 @@ async function page(
             minDate: addDays(today, 1),
             maxDate: addDays(today, max),
           })}
-          ${tokenTable(listing.tokens, deps, user, viewer.csrfToken)}`
+          ${accessTokenTable(listing.tokens, deps.context.clock, {
+            testId: 'impersonation-tokens',
+            empty: 'No impersonation tokens.',
+            actions: (token) => revokeForm(token, user, viewer.csrfToken),
+          })}`
         : notice(
             'warning',
             'Impersonation is disabled on this instance (TESSERA_IMPERSONATION_ENABLED=false).',
@@ -218,48 +222,13 @@ function tokenForm(
   </form>`;
 }
 
-function tokenTable(tokens: readonly AccessToken[], deps: WebDeps, user: User, csrfToken: string): SafeHtml {
-  if (tokens.length === 0) return html`<p class="muted">No impersonation tokens.</p>`;
-  return html`<div class="table-wrap">
-    <table data-testid="impersonation-tokens">
-      <thead>
-        <tr>
-          <th scope="col">Token name</th>
-          <th scope="col">Scopes</th>
-          <th scope="col">Created</th>
-          <th scope="col">Last used</th>
-          <th scope="col">Expires</th>
-          <th scope="col">State</th>
-          <th scope="col"><span class="muted">Actions</span></th>
-        </tr>
-      </thead>
-      <tbody>
-        ${tokens.map((token) => {
-          const state = accessTokenState(token, deps.context.clock);
-          return html`<tr data-token-id="${token.id}">
-            <td>${token.name}</td>
-            <td>${scopesOf(token).join(', ')}</td>
-            <td>${timeTag(token.created_at)}</td>
-            <td>${timeTag(token.last_used_at, 'Never')}</td>
-            <td>${timeTag(token.expires_at)}</td>
-            <td>${badge(state)}</td>
-            <td class="actions">
-              ${
-                state === 'active'
-                  ? html`<form
-                      method="post"
-                      action="${userPath(user)}/impersonation_tokens/${token.id}/revoke"
-                      data-confirm="Revoke “${token.name}”? Anything using it stops working at once."
-                    >
-                      <input type="hidden" name="authenticity_token" value="${csrfToken}" />
-                      <button type="submit" class="danger" aria-label="Revoke ${token.name}">Revoke</button>
-                    </form>`
-                  : ''
-              }
-            </td>
-          </tr>`;
-        })}
-      </tbody>
-    </table>
-  </div>`;
+function revokeForm(token: AccessToken, user: User, csrfToken: string): SafeHtml {
+  return html`<form
+    method="post"
+    action="${userPath(user)}/impersonation_tokens/${token.id}/revoke"
+    data-confirm="Revoke “${token.name}”? Anything using it stops working at once."
+  >
+    <input type="hidden" name="authenticity_token" value="${csrfToken}" />
+    <button type="submit" class="danger" aria-label="Revoke ${token.name}">Revoke</button>
+  </form>`;
 }

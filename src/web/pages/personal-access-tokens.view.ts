@@ -71,9 +71,25 @@ export function tokenForm(csrfToken: string, values: TokenFormValues, limits: To
 
 /** The person's tokens: every field but the secret, and for live ones rotate and revoke. */
 export function tokenTable(tokens: readonly AccessToken[], clock: Clock, csrfToken: string): SafeHtml {
-  if (tokens.length === 0) return html`<p class="muted">You have no personal access tokens yet.</p>`;
+  return accessTokenTable(tokens, clock, {
+    testId: 'token-table',
+    empty: 'You have no personal access tokens yet.',
+    actions: (token) => tokenActions(token, csrfToken),
+  });
+}
+
+/**
+ * A table of access tokens — every field but the secret — with the page's actions for the live ones:
+ * the personal token page and the admin user page (impersonation tokens) show the same columns.
+ */
+export function accessTokenTable(
+  tokens: readonly AccessToken[],
+  clock: Clock,
+  view: { testId: string; empty: string; actions: (token: AccessToken) => SafeHtml },
+): SafeHtml {
+  if (tokens.length === 0) return html`<p class="muted">${view.empty}</p>`;
   return html`<div class="table-wrap">
-    <table data-testid="token-table">
+    <table data-testid="${view.testId}">
       <thead>
         <tr>
           <th scope="col">Token name</th>
@@ -95,7 +111,7 @@ export function tokenTable(tokens: readonly AccessToken[], clock: Clock, csrfTok
             <td>${timeTag(token.last_used_at, 'Never')}</td>
             <td>${timeTag(token.expires_at)}</td>
             <td>${badge(state)}</td>
-            <td class="actions">${state === 'active' ? tokenActions(token, csrfToken) : ''}</td>
+            <td class="actions">${state === 'active' ? view.actions(token) : ''}</td>
           </tr>`;
         })}
       </tbody>
