@@ -1,8 +1,10 @@
 import { rmSync } from 'node:fs';
+import { Gitlab } from '@gitbeaker/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_LEVELS } from '../../src/identity/access-levels.ts';
 import type { Project } from '../../src/store/schema.ts';
 import type { TestInstance } from '../support/instance.ts';
+import { runPythonGitlab } from '../support/gitlab-clients.ts';
 import { rememberSecret } from '../support/secrets.ts';
 import { addMember, createUser } from '../support/world.ts';
 import { depsOf, givePat } from '../tokens/token-fixtures.ts';
@@ -128,6 +130,14 @@ describe('GET /projects/:id/repository/branches', () => {
     expect(seen.body.map((b: { can_push: boolean }) => b.can_push)).toEqual([true, false, true]);
   });
 
+  it.each(BRANCH_CLIENTS)('$name lists branches and shows one whose name has a slash', async (client) => {
+    expect(await client.read(instance.url, { pat: alice.pat }, project.id, 'feature/x')).toEqual({
+      names: ['feature/x', 'main', 'old'],
+      can_push: [true, true, true],
+      one: { name: 'feature/x', commit: featureSha, default: false },
+    });
+  });
+
   it('is readable with a CI job token of the project, which never can push', async () => {
     const admin = await personWithPat(instance, { is_admin: 1 });
     const runner = await registerRunner(instance, admin.pat, { runner_type: 'instance_type' });
@@ -153,5 +163,57 @@ describe('GET /projects/:id/repository/branches', () => {
       headers: { 'job-token': jobToken },
     });
     expect(one).toMatchObject({ status: 200, body: { name: 'main', default: true } });
+    for (const client of BRANCH_CLIENTS)
+      expect(await client.read(instance.url, { jobToken }, project.id, 'main'), client.name).toEqual({
+        names: ['feature/x', 'main', 'old'],
+        can_push: [false, false, false],
+        // main moved on with the pipeline's commit.
+        one: { name: 'main', commit: one.body.commit.id, default: true },
+      });
   });
 });
+
+interface BranchesSeen {
+  names: string[];
+  can_push: boolean[];
+  one: { name: string; commit: string; default: boolean };
+}
+
+type Credential = { pat: string } | { jobToken: string };
+
+/** Each real GitLab client reading a project's branches the way its documentation shows. */
+const BRANCH_CLIENTS: readonly {
+  name: string;
+  read(host: string, credential: Credential, projectId: number, branch: string): Promise<BranchesSeen>;
+}[] = [
+  {
+    name: 'python-gitlab',
+    async read(host, credential, projectId, branch) {
+      const [kind, token] = 'pat' in credential ? ['private', credential.pat] : ['job', credential.jobToken];
+      const run = await runPythonGitlab('test/ci/fixtures/python_gitlab_branches.py', [
+        host,
+        kind,
+        token,
+        String(projectId),
+        branch,
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      return run.result as BranchesSeen;
+    },
+  },
+  {
+    name: 'gitbeaker',
+    async read(host, credential, projectId, branch) {
+      const api = new Gitlab(
+        'pat' in credential ? { host, token: credential.pat } : { host, jobToken: credential.jobToken },
+      );
+      const listed = await api.Branches.all(projectId);
+      const one = await api.Branches.show(projectId, branch);
+      return {
+        names: listed.map((b) => b.name),
+        can_push: listed.map((b) => b.can_push),
+        one: { name: one.name, commit: one.commit.id as string, default: one.default },
+      };
+    },
+  },
+];

@@ -11,13 +11,16 @@ import {
 } from '../oauth/oauth-fixtures.ts';
 import { registryAuth, scopeQuery } from '../registry/registry-fixtures.ts';
 import { rememberSecret } from '../support/secrets.ts';
-import { asBrowser } from './http-session.ts';
-import { auditEvents } from './identity-fixtures.ts';
+import { asBrowser, signInOverHttp } from './http-session.ts';
+import { hashPassword } from '../../src/identity/password.ts';
+import { auditEvents, newPassword } from './identity-fixtures.ts';
+import { LIFECYCLE_CLIENTS } from './lifecycle-clients.ts';
 import { call, depsOf, givePat } from '../tokens/token-fixtures.ts';
 
 /*
  * A deactivated user's credentials are refused everywhere until an administrator activates them
- * again; then the same credentials work, since deactivation revokes nothing.
+ * again; then the same credentials work, since deactivation revokes nothing. Driven through
+ * python-gitlab and gitbeaker.
  */
 
 let world: OAuthWorld;
@@ -26,6 +29,7 @@ let project: Project;
 let pat: string;
 let bearer: string;
 let jobToken: string;
+let alicePassword: string;
 
 const basic = (username: string, password: string) =>
   `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
@@ -67,6 +71,12 @@ const admin = (method: string, path: string, token = rootPat) =>
 
 beforeAll(async () => {
   world = await startOAuthWorld('user-deactivation', { env: CI_TEST_ENV });
+  alicePassword = newPassword();
+  await world.instance.context.db
+    .updateTable('users')
+    .set({ password_digest: await hashPassword(alicePassword) })
+    .where('id', '=', world.alice.id)
+    .execute();
   rootPat = (await givePat(depsOf(world.instance), world.root, ['api'])).plaintext;
   pat = (
     await givePat(depsOf(world.instance), world.alice, [
@@ -125,35 +135,50 @@ beforeAll(async () => {
 afterAll(() => world.instance.stop());
 
 describe('POST /users/:id/deactivate and /activate', () => {
-  it('refuses every credential of a deactivated user until activation, then accepts the same ones again', async () => {
-    expect(await statuses()).toEqual([200, 200, 200, 200, 200, 200, 200]);
-    expect((await asBrowser(world.asAlice, `${world.instance.url}/api/v4/user`)).status).toBe(200);
+  it.each(LIFECYCLE_CLIENTS)(
+    'through $name: refuses every credential of a deactivated user until activation, then accepts the same ones again',
+    async (client) => {
+      const host = world.instance.url;
+      const alice = world.alice.id;
+      const before = (await auditEvents(world.instance.context.db, 'user.deactivated')).length;
+      // Deactivation ends browser sessions (an earlier run ended one), so each run signs in afresh.
+      const browser = await signInOverHttp(host, world.alice.username, alicePassword);
+      expect(await statuses()).toEqual([200, 200, 200, 200, 200, 200, 200]);
+      expect((await asBrowser(browser, `${host}/api/v4/user`)).status).toBe(200);
 
-    const bobPat = (await givePat(depsOf(world.instance), world.bob, ['api'])).plaintext;
-    expect((await admin('POST', `/api/v4/users/${world.alice.id}/deactivate`, bobPat)).status).toBe(403);
-    const deactivated = await admin('POST', `/api/v4/users/${world.alice.id}/deactivate`);
-    expect(deactivated).toMatchObject({ status: 201, body: true });
-    expect((await admin('GET', `/api/v4/users/${world.alice.id}`)).body).toMatchObject({
-      state: 'deactivated',
+      const bobPat = (await givePat(depsOf(world.instance), world.bob, ['api'])).plaintext;
+      expect(await client.deactivateUser(host, bobPat, alice)).toBe(403);
+      expect(await client.deactivateUser(host, rootPat, alice)).toBe('done');
+      expect((await admin('GET', `/api/v4/users/${alice}`)).body).toMatchObject({ state: 'deactivated' });
+      // Deactivating twice is not an error.
+      expect(await client.deactivateUser(host, rootPat, alice)).toBe('done');
+
+      expect(await statuses()).toEqual([401, 401, 401, 401, 401, 401, 401]);
+      expect((await asBrowser(browser, `${host}/api/v4/user`)).status).toBe(401);
+      // A deactivated user is not blocked: unblock is the wrong door.
+      expect(await admin('POST', `/api/v4/users/${alice}/unblock`)).toMatchObject({
+        status: 403,
+        body: { message: 'Deactivated users cannot be unblocked by the API' },
+      });
+
+      expect(await client.activateUser(host, rootPat, alice)).toBe('done');
+      expect(await statuses()).toEqual([200, 200, 200, 200, 200, 200, 200]);
+      // The session it ended stays ended; signing in works again.
+      expect((await asBrowser(browser, `${host}/api/v4/user`)).status).toBe(401);
+      await signInOverHttp(host, world.alice.username, alicePassword);
+      expect(await auditEvents(world.instance.context.db, 'user.deactivated')).toHaveLength(before + 1);
+    },
+  );
+
+  it("answers GitLab's 201 with true to both", async () => {
+    expect(await admin('POST', `/api/v4/users/${world.alice.id}/deactivate`)).toMatchObject({
+      status: 201,
+      body: true,
     });
-    // Deactivating twice is not an error.
-    expect((await admin('POST', `/api/v4/users/${world.alice.id}/deactivate`)).status).toBe(201);
-
-    expect(await statuses()).toEqual([401, 401, 401, 401, 401, 401, 401]);
-    expect((await asBrowser(world.asAlice, `${world.instance.url}/api/v4/user`)).status).toBe(401);
-    // A deactivated user is not blocked: unblock is the wrong door.
-    expect(await admin('POST', `/api/v4/users/${world.alice.id}/unblock`)).toMatchObject({
-      status: 403,
-      body: { message: 'Deactivated users cannot be unblocked by the API' },
-    });
-
     expect(await admin('POST', `/api/v4/users/${world.alice.id}/activate`)).toMatchObject({
       status: 201,
       body: true,
     });
-    expect(await statuses()).toEqual([200, 200, 200, 200, 200, 200, 200]);
-    expect(await auditEvents(world.instance.context.db, 'user.deactivated')).toHaveLength(1);
-    expect(await auditEvents(world.instance.context.db, 'user.activated')).toHaveLength(1);
   });
 
   it('answers 403 for a blocked user either way, and 404 for nobody', async () => {
