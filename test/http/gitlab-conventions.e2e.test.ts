@@ -101,12 +101,23 @@ describe('GitLab request conventions and sudo, through real GitLab clients', () 
     }
   });
 
-  it('gitbeaker: metadata, boolean filters, and sudo as a client option in all four cases', async () => {
+  it('gitbeaker: metadata, boolean filters, a project by full path, pagination, and sudo as a client option in all four cases', async () => {
     const host = instance.url;
     const admin = new Gitlab({ host, token: sudoPat });
     expect(await admin.Metadata.show()).toMatchObject({ version: GITLAB_API_VERSION, enterprise: true });
     const blocked = await admin.Users.all({ blocked: true });
     expect(blocked.map((user) => user.username)).toEqual(['mallory']);
+
+    // A project by its full path: gitbeaker URL-encodes it into :id.
+    expect((await admin.Projects.show('conventions/by-path')).path_with_namespace).toBe(
+      'conventions/by-path',
+    );
+    // Pagination: gitbeaker follows the pages of a list one user at a time, and reads the totals.
+    const everyone = await admin.Users.all({ perPage: 1 });
+    const firstPage = await admin.Users.all({ perPage: 1, maxPages: 1, showExpanded: true });
+    expect(firstPage.data).toHaveLength(1);
+    expect(firstPage.paginationInfo).toMatchObject({ perPage: 1, total: everyone.length, next: 2 });
+    expect(everyone.length).toBeGreaterThan(2);
 
     const asAlice = new Gitlab({ host, token: sudoPat, sudo: 'alice' });
     expect((await asAlice.Users.showCurrentUser()).username).toBe('alice');

@@ -14,7 +14,7 @@ import {
   startOAuthWorld,
   type OAuthWorld,
 } from '../oauth/oauth-fixtures.ts';
-import { registryAuth, scopeQuery } from '../registry/registry-fixtures.ts';
+import { gitFetchStatus, registryPullStatus, type BasicCredential } from '../support/credential-reach.ts';
 import { ENGINES } from '../support/databases.ts';
 import { LIFECYCLE_CLIENTS } from './lifecycle-clients.ts';
 import { rememberSecret } from '../support/secrets.ts';
@@ -38,21 +38,10 @@ let rootPat: string;
 let site: Project;
 const inAMonth = () => new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
 
-type Basic = { username: string; password: string };
+type Basic = BasicCredential;
 
-/** The public project every live credential may read: a refusal there is the credential's, not the project's. */
-async function gitStatus(path: string, basic: Basic): Promise<number> {
-  const response = await fetch(`${world.instance.url}/${path}.git/info/refs?service=git-upload-pack`, {
-    headers: {
-      authorization: `Basic ${Buffer.from(`${basic.username}:${basic.password}`).toString('base64')}`,
-    },
-  });
-  await response.arrayBuffer();
-  return response.status;
-}
-
-const registryStatus = async (path: string, basic: Basic) =>
-  (await registryAuth(world.instance, scopeQuery(`repository:${path}:pull`), basic)).status;
+const gitStatus = (path: string, basic: Basic) => gitFetchStatus(world.instance, path, basic);
+const registryStatus = (path: string, basic: Basic) => registryPullStatus(world.instance, path, basic);
 
 /** Refused everywhere: the API (for API credentials), git and the registry, on a public project. */
 async function expectDeadEverywhere(basic: Basic, api?: { headers: Record<string, string> }) {

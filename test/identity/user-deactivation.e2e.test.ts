@@ -9,7 +9,7 @@ import {
   startOAuthWorld,
   type OAuthWorld,
 } from '../oauth/oauth-fixtures.ts';
-import { registryAuth, scopeQuery } from '../registry/registry-fixtures.ts';
+import { gitFetchStatus, registryPullStatus } from '../support/credential-reach.ts';
 import { rememberSecret } from '../support/secrets.ts';
 import { asBrowser, signInOverHttp } from './http-session.ts';
 import { hashPassword } from '../../src/identity/password.ts';
@@ -31,30 +31,14 @@ let bearer: string;
 let jobToken: string;
 let alicePassword: string;
 
-const basic = (username: string, password: string) =>
-  `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-
 /** The status each of alice's credentials gets, on the API, git and the registry. */
 async function statuses(): Promise<number[]> {
   const api = (headers: Record<string, string>) =>
     call(world.instance, 'GET', '/api/v4/user', { headers }).then((r) => r.status);
-  const git = async (username: string, password: string) => {
-    const response = await fetch(
-      `${world.instance.url}/${project.full_path}.git/info/refs?service=git-upload-pack`,
-      {
-        headers: { authorization: basic(username, password) },
-      },
-    );
-    await response.arrayBuffer();
-    return response.status;
-  };
-  const registry = async (username: string, password: string) =>
-    (
-      await registryAuth(world.instance, scopeQuery(`repository:${project.full_path}:pull`), {
-        username,
-        password,
-      })
-    ).status;
+  const git = (username: string, password: string) =>
+    gitFetchStatus(world.instance, project.full_path, { username, password });
+  const registry = (username: string, password: string) =>
+    registryPullStatus(world.instance, project.full_path, { username, password });
   return [
     await api({ 'private-token': pat }),
     await api({ authorization: `Bearer ${bearer}` }),

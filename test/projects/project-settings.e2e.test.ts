@@ -60,6 +60,18 @@ describe('creating and changing projects through python-gitlab and gitbeaker', (
     expect(log.stdout.trim()).toBe('Olga Owner Initial commit');
   });
 
+  it('gitbeaker: initializeWithReadme makes a first commit on the default branch', async () => {
+    const api = new Gitlab({ host: instance.url, token: ownerPat });
+    const project = await api.Projects.create({
+      name: 'Beaker Readme',
+      namespaceId: group.id,
+      initializeWithReadme: true,
+    });
+    expect(project.default_branch).toBe('main');
+    const main = await api.Branches.show(project.id, 'main');
+    expect(main.commit).toMatchObject({ title: 'Initial commit', author_name: 'Olga Owner' });
+  });
+
   it('gitbeaker: visibility drives the Auto DevOps deploy token; only an owner changes it; bad input changes nothing', async () => {
     const api = new Gitlab({ host: instance.url, token: ownerPat });
     const project = await api.Projects.create({ name: 'svc', namespaceId: group.id, visibility: 'private' });
