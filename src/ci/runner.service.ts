@@ -1,4 +1,4 @@
-import { recordAudit } from '../audit/audit-log.ts';
+import { recordAudit, type Actor } from '../audit/audit-log.ts';
 import { constantTimeEqual, randomSecret } from '../crypto/secrets.ts';
 import { badRequest, forbidden } from '../errors/tessera-error.ts';
 import { actorFor, type ActingUser } from '../identity/acting-user.ts';
@@ -52,15 +52,42 @@ export async function createRunner(
       'gitlab-hosted is only for instance runners registered by an administrator',
     );
   }
+  return issueRunner(deps, actorFor(acting), {
+    runnerType: input.runnerType,
+    projectId,
+    environment,
+    createdById: acting.user.id,
+    input,
+  });
+}
+
+/** What a new runner is made of, once whoever registers it has been authorized. */
+export interface RunnerToIssue {
+  runnerType: RunnerType;
+  projectId: number | null;
+  environment: RunnerEnvironment;
+  createdById: number | null;
+  input: Pick<NewRunnerInput, 'description' | 'tagList' | 'runUntagged' | 'paused'>;
+  /** How it was registered, for the audit trail (a registration token, when not by a user). */
+  registeredWith?: string;
+}
+
+/** Stores a new runner with a fresh `glrt-` token and audits it; the token is returned once. */
+export async function issueRunner(
+  deps: CiDeps,
+  actor: Actor,
+  runner: RunnerToIssue,
+): Promise<{ runner: Runner; token: string }> {
+  const { input, projectId, environment } = runner;
   const tags = input.tagList ?? [];
   if (tags.some((tag) => tag.trim() === '' || tag.length > 255)) throw badRequest('tag_list', 'is invalid');
   const prefix = deps.settings.tokenPrefix
     ? `${deps.settings.tokenPrefix}-${RUNNER_TOKEN_PREFIX}`
     : RUNNER_TOKEN_PREFIX;
   const token = `${prefix}${randomSecret()}`;
-  const runner = await inTransaction(deps.db, async (trx) => {
+  const stored = await inTransaction(deps.db, async (trx) => {
     const created = await insertRunner(trx, {
-      runner_type: input.runnerType,
+      runner_type: runner.runnerType,
       project_id: projectId,
       description: input.description ?? '',
       token_digest: deps.digester.digest(token),
@@ -68,20 +95,24 @@ export async function createRunner(
       tag_list: JSON.stringify(tags.map((t) => t.trim())),
       run_untagged: input.runUntagged === false && tags.length > 0 ? 0 : 1,
       paused: input.paused ? 1 : 0,
-      created_by_id: acting.user.id,
+      created_by_id: runner.createdById,
       created_at: deps.clock.now().toISOString(),
       contacted_at: null,
     });
-    await recordAudit(trx, deps.clock, actorFor(acting), {
+    await recordAudit(trx, deps.clock, actor, {
       action: 'runner.created',
       entity: { type: 'ci_runner', id: created.id },
       target: projectId === null ? { type: 'instance', id: null } : { type: 'project', id: projectId },
-      details: { runner_type: created.runner_type, runner_environment: environment },
+      details: {
+        runner_type: created.runner_type,
+        runner_environment: environment,
+        ...(runner.registeredWith ? { registered_with: runner.registeredWith } : {}),
+      },
     });
     return created;
   });
   deps.metrics.tokensIssued.inc({ type: 'runner_authentication_token' });
-  return { runner, token };
+  return { runner: stored, token };
 }
 
 /** The runner a `glrt-` token belongs to, recording the contact; undefined for an unknown token. */

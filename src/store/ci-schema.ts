@@ -96,6 +96,17 @@ export interface CiRunnersTable {
   contacted_at: string | null;
 }
 
+/** A runner registration token: the instance's, or a project's. */
+export interface CiRunnerRegistrationTokensTable {
+  /** `instance` or `project:<id>`. */
+  scope: string;
+  project_id: number | null;
+  token_digest: string;
+  /** Only a project's token is sealed: its maintainers read it again. */
+  token_sealed: string | null;
+  created_at: string;
+}
+
 /** "Project `target` may reach `source` with its job tokens": one entry of `source`'s inbound allowlist. */
 export interface CiJobTokenProjectScopeLinksTable {
   id: Generated<number>;
@@ -130,6 +141,7 @@ export interface CiTables {
   ci_pipelines: CiPipelinesTable;
   ci_jobs: CiJobsTable;
   ci_runners: CiRunnersTable;
+  ci_runner_registration_tokens: CiRunnerRegistrationTokensTable;
   ci_job_token_project_scope_links: CiJobTokenProjectScopeLinksTable;
   ci_job_token_group_scope_links: CiJobTokenGroupScopeLinksTable;
   ci_job_token_authorizations: CiJobTokenAuthorizationsTable;

@@ -68,6 +68,15 @@ describe.each(ENGINES)('a dump of the %s store after every kind of secret was cr
     });
     expect(rotated.status).toBe(200);
     keep(rotated.body.token);
+    // A project's runner registration token: sealed (its maintainers read it again), never plain.
+    const registration = await call(
+      instance,
+      'POST',
+      `/api/v4/projects/${project.id}/runners/reset_registration_token`,
+      { token: rotated.body.token },
+    );
+    expect(registration.status).toBe(201);
+    keep(registration.body.token);
     for (const key of await db.selectFrom('signing_keys').selectAll().execute()) {
       const privateJwk = openPrivateJwk(instance.context.secrets.box, key);
       for (const part of ['d', 'p', 'q', 'dp', 'dq', 'qi'] as const) {

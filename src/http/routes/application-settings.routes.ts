@@ -1,4 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ciDeps } from '../../ci/ci-deps.ts';
+import {
+  REGISTRATION_SETTING,
+  registrationTokensAllowed,
+  setRegistrationTokensAllowed,
+} from '../../ci/runner-registration.service.ts';
 import { forbidden } from '../../errors/tessera-error.ts';
 import type { Principal } from '../../identity/principal.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
@@ -9,9 +15,9 @@ import { READ_API, WRITE_API, actorOf, requireScope } from '../authenticate.ts';
 
 /**
  * `GET|PUT /api/v4/application/settings` (administrators): the instance settings an administrator
- * changes at run time. Today that is `auto_devops_enabled`, "Auto DevOps for all projects": turning it
- * on creates `gitlab-deploy-token` for every private and internal project that follows the default,
- * turning it off revokes those tokens.
+ * changes at run time: `auto_devops_enabled`, "Auto DevOps for all projects" (turning it on creates
+ * `gitlab-deploy-token` for every private and internal project that follows the default, turning it
+ * off revokes those tokens), and `allow_runner_registration_token` (the legacy runner registration).
  */
 export async function applicationSettingsRoutes(
   app: FastifyInstance,
@@ -23,7 +29,11 @@ export async function applicationSettingsRoutes(
     if (!principal.user.is_admin) throw forbidden();
     return principal;
   };
-  const current = async () => ({ auto_devops_enabled: await instanceAutoDevOps(deps.db) });
+  const ci = ciDeps(options.context);
+  const current = async () => ({
+    auto_devops_enabled: await instanceAutoDevOps(deps.db),
+    allow_runner_registration_token: await registrationTokensAllowed(deps.db),
+  });
 
   app.get('/api/v4/application/settings', async (request) => {
     admin(request, READ_API);
@@ -32,8 +42,12 @@ export async function applicationSettingsRoutes(
 
   app.put('/api/v4/application/settings', async (request) => {
     admin(request, WRITE_API);
-    const autoDevOps = optionalBoolean(apiParams(request), 'auto_devops_enabled');
+    const params = apiParams(request);
+    // Both read before either is applied, so a malformed value changes nothing.
+    const autoDevOps = optionalBoolean(params, 'auto_devops_enabled');
+    const registration = optionalBoolean(params, REGISTRATION_SETTING);
     if (autoDevOps !== undefined) await setInstanceAutoDevOps(deps, actorOf(request), autoDevOps);
+    if (registration !== undefined) await setRegistrationTokensAllowed(ci, actorOf(request), registration);
     return current();
   });
 }

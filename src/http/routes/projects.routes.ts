@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { ciDeps } from '../../ci/ci-deps.ts';
+import { projectRegistrationToken, registrationTokensAllowed } from '../../ci/runner-registration.service.ts';
 import { deleteProject } from '../../identity/teardown/delete-holder.service.ts';
 import { teardownDeps } from '../../identity/teardown/teardown-deps.ts';
 import { initializeWithReadme } from '../../projects/initialize-repository.ts';
 import { createProject } from '../../identity/project.service.ts';
 import { ACCESS_LEVELS } from '../../identity/access-levels.ts';
+import { canManageProject } from '../../identity/permissions.ts';
 import { authorizeProject } from '../../identity/resource-access.ts';
 import { membershipScope, visibilityScope } from '../../identity/visibility-scope.ts';
 import { VISIBILITIES } from '../../identity/visibility.ts';
@@ -32,7 +34,8 @@ export async function projectsRoutes(
   options: { context: InstanceContext },
 ): Promise<void> {
   const { db, clock, settings } = options.context;
-  const { repositories } = ciDeps(options.context);
+  const ci = ciDeps(options.context);
+  const { repositories } = ci;
   const url = settings.externalUrl;
   const present = async (projects: Project[]) => {
     const names = new NamespaceNames(db);
@@ -69,8 +72,12 @@ export async function projectsRoutes(
   });
 
   app.get<{ Params: { id: string } }>('/api/v4/projects/:id', async (request) => {
-    const { project } = await authorizeProject(db, optionalReader(request), request.params.id);
-    return (await present([project]))[0];
+    const { project, facts } = await authorizeProject(db, optionalReader(request), request.params.id);
+    const shown = (await present([project]))[0]!;
+    // The legacy runner registration token, for those who manage the project, as the platform shows it.
+    if (!canManageProject(facts)) return shown;
+    const allowed = await registrationTokensAllowed(db);
+    return { ...shown, runners_token: allowed ? await projectRegistrationToken(ci, project) : null };
   });
 
   app.post('/api/v4/projects', async (request, reply) => {

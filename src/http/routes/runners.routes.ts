@@ -15,8 +15,9 @@ import {
   type RunnerChanges,
   type RunnerFilter,
 } from '../../ci/runner-admin.service.ts';
+import { registerRunnerWithToken, resetRegistrationToken } from '../../ci/runner-registration.service.ts';
 import { createRunner, RUNNER_ENVIRONMENTS, RUNNER_TYPES } from '../../ci/runner.service.ts';
-import { badRequest, TesseraError } from '../../errors/tessera-error.ts';
+import { badRequest } from '../../errors/tessera-error.ts';
 import type { Runner } from '../../store/ci-schema.ts';
 import { findProjectById } from '../../store/projects.repository.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
@@ -28,12 +29,10 @@ import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
 
 type IdParams = { Params: { id: string } };
 
-/** Registration tokens are off, as on the platform since 17.0: runners are made with `POST /user/runners`. */
-const REGISTRATION_DISALLOWED = new TesseraError('gone', '410 Gone - runner registration disallowed');
-
 /**
  * Runners: `POST /api/v4/user/runners` (an administrator or a project maintainer registers one and
- * gets its token once), the lists, one runner's details, changes, deletion and token reset.
+ * gets its token once), the lists, one runner's details, changes, deletion and token reset; and the
+ * legacy registration with a registration token, with the resets of those tokens.
  */
 export async function runnersRoutes(
   app: FastifyInstance,
@@ -171,9 +170,43 @@ export async function runnersRoutes(
     return sendArrayPage(request, reply, url, runners.map(basic));
   });
 
-  app.post('/api/v4/runners', async () => {
-    throw REGISTRATION_DISALLOWED;
+  // The legacy registration (410 unless an administrator allows registration tokens): the runner
+  // authenticates with the registration token itself, so no principal is needed.
+  app.post('/api/v4/runners', async (request, reply) => {
+    const params = apiParams(request);
+    const active = optionalBoolean(params, 'active');
+    const { runner, token } = await registerRunnerWithToken(
+      deps,
+      params.token,
+      {
+        description: optionalString(params, 'description'),
+        tagList: tagList(params),
+        runUntagged: optionalBoolean(params, 'run_untagged'),
+        paused: optionalBoolean(params, 'paused') ?? (active === undefined ? undefined : !active),
+      },
+      request.ip ?? null,
+    );
+    return reply.status(201).send({ id: runner.id, token, token_expires_at: null });
   });
+
+  app.post('/api/v4/runners/reset_registration_token', CREATES_CREDENTIAL, async (request, reply) => {
+    const principal = requireScope(request, WRITE_API);
+    const token = await resetRegistrationToken(deps, actingUserOf(request, principal), { kind: 'instance' });
+    return reply.status(201).send({ token, token_expires_at: null });
+  });
+
+  app.post<IdParams>(
+    '/api/v4/projects/:id/runners/reset_registration_token',
+    CREATES_CREDENTIAL,
+    async (request, reply) => {
+      const principal = requireScope(request, WRITE_API);
+      const token = await resetRegistrationToken(deps, actingUserOf(request, principal), {
+        kind: 'project',
+        project: request.params.id,
+      });
+      return reply.status(201).send({ token, token_expires_at: null });
+    },
+  );
 }
 
 /** The list filters: `type`, `paused`, `status` and `tag_list`, in the platform's words. */

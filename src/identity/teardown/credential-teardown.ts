@@ -25,6 +25,7 @@ import { revokeDeployToken } from '../../store/deploy-tokens.repository.ts';
 import { findNamespacesByIds, groupWithDescendantIds } from '../../store/namespaces.repository.ts';
 import { revokeOAuthGrant } from '../../store/oauth-grants.repository.ts';
 import { deleteSessionsOfUser } from '../../store/sessions.repository.ts';
+import { deleteProjectRegistrationTokens } from '../../store/ci-runner-registration.repository.ts';
 import { findUsersByIds } from '../../store/users.repository.ts';
 import { auditAccessToken } from '../../tokens/access/issue-access-token.ts';
 import { isoNow } from '../../util/clock.ts';
@@ -54,7 +55,8 @@ const unique = (ids: Iterable<number>) => [...new Set(ids)];
 /**
  * Deletes projects, groups and users inside `trx`, and with them every credential they hold, each
  * revocation audited in the same transaction: access tokens (personal, impersonation, project and
- * group tokens with their bot users), deploy tokens, pipeline triggers, project runners, the job
+ * group tokens with their bot users), deploy tokens, pipeline triggers, project runners and runner
+ * registration tokens, the job
  * tokens of running jobs, OAuth grants (with every access and refresh token) and the OAuth
  * applications a deleted user owned, and browser sessions. A group brings its subgroups and their
  * projects; a user brings their personal projects. Nothing is left for a later sweep, so no credential
@@ -144,6 +146,12 @@ export async function tearDownHolders(
       action: 'runner.deleted',
       entity: { type: 'ci_runner', id: runner.id },
       target: { type: 'project', id: runner.project_id },
+    });
+
+  for (const scope of await deleteProjectRegistrationTokens(trx, projects))
+    await audit({
+      action: 'runner_registration_token.revoked',
+      entity: { type: 'ci_runner_registration_token', id: scope },
     });
 
   const jobs = await listRunningJobsOf(trx, { projectIds: projects, userIds: users });

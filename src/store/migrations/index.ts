@@ -9,6 +9,7 @@ import * as pipelineTriggers from './006-pipeline-triggers.ts';
 import * as aiWorkflows from './007-ai-workflows.ts';
 import * as impersonationTokens from './008-impersonation-tokens.ts';
 import * as ciVariables from './009-ci-variables.ts';
+import * as runnerRegistrationTokens from './010-runner-registration-tokens.ts';
 
 /** Every migration, in the order it runs. A new one is appended here and nowhere else. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '007-ai-workflows': aiWorkflows,
   '008-impersonation-tokens': impersonationTokens,
   '009-ci-variables': ciVariables,
+  '010-runner-registration-tokens': runnerRegistrationTokens,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
