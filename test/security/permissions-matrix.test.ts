@@ -55,13 +55,15 @@ const CREDENTIALS: CredentialType[] = [
 
 /** A cell's answer: the status and which body it must carry. */
 type Expected =
-  | { status: 200 | 201; body: 'ok' }
+  | { status: 200 | 201; body: 'ok' | 'fresh' }
   | { status: 401; body: 'unauthorized' }
   | { status: 403; body: 'insufficient_scope' | 'forbidden' }
   | { status: 404; body: 'project_not_found' };
 
 const OK: Expected = { status: 200, body: 'ok' };
 const CREATED: Expected = { status: 201, body: 'ok' };
+/** Made: 201 with the new thing (a variable, a trigger, a token), not an error. */
+const FRESH: Expected = { status: 201, body: 'fresh' };
 const UNAUTHORIZED: Expected = { status: 401, body: 'unauthorized' };
 const NO_SCOPE: Expected = { status: 403, body: 'insufficient_scope' };
 const FORBIDDEN: Expected = { status: 403, body: 'forbidden' };
@@ -172,6 +174,41 @@ const ENDPOINTS: Array<{ name: string; rule(cell: Cell): Expected }> = [
                 : FORBIDDEN,
     }),
   ),
+  // Writes of the CI credentials: maintainers (and bots at that level), with a write scope.
+  ...[
+    'POST /projects/:id/variables',
+    'POST /projects/:id/triggers',
+    'POST /projects/:id/runners/reset_registration_token',
+  ].map((name) => ({
+    name,
+    rule: (c: Cell): Expected =>
+      c.credential.anonymous
+        ? UNAUTHORIZED
+        : !hasScope(c, WRITE_API)
+          ? NO_SCOPE
+          : !canSee(c)
+            ? HIDDEN
+            : level(c) >= 40
+              ? FRESH
+              : FORBIDDEN,
+  })),
+  // Instance-wide credentials and lists: administrators only.
+  ...[
+    { name: 'GET /runners/all', scopes: READ_API, granted: OK },
+    { name: 'GET /admin/ci/variables', scopes: READ_API, granted: OK },
+    { name: 'POST /runners/reset_registration_token', scopes: WRITE_API, granted: FRESH },
+    { name: 'POST /users/:user_id/impersonation_tokens', scopes: WRITE_API, granted: FRESH },
+  ].map(({ name, scopes, granted }) => ({
+    name,
+    rule: (c: Cell): Expected =>
+      c.credential.anonymous
+        ? UNAUTHORIZED
+        : !hasScope(c, scopes)
+          ? NO_SCOPE
+          : c.role === 'admin'
+            ? granted
+            : FORBIDDEN,
+  })),
   {
     name: 'GET /users/:user_id/impersonation_tokens',
     rule: (c) =>
@@ -248,6 +285,8 @@ describe('the permissions matrix', () => {
       }
     }
 
+    impersonated = await world.createUser(db, { username: 'matrix-impersonated' });
+
     // Bots: a project token and a group token at each level, for the project of every visibility.
     const admin = (await db
       .selectFrom('users')
@@ -280,6 +319,15 @@ describe('the permissions matrix', () => {
     await keepAuditEvents(instance.context.db);
     await instance.stop();
   });
+
+  /** Counts what the matrix makes, so each variable has a key of its own. */
+  let made = 0;
+  /** The one user every cell asks an impersonation token for. */
+  let impersonated: User;
+  const remembered = (answer: Exchange) => {
+    if (typeof answer.json?.token === 'string') rememberSecret(answer.json.token);
+    return answer;
+  };
 
   async function request(endpoint: string, cell: Cell, credential: Presented): Promise<Exchange> {
     const { project } = projects.get(cell.visibility)!;
@@ -319,6 +367,43 @@ describe('the permissions matrix', () => {
         return exchange(`${api}/projects/${project.id}/triggers`, { headers });
       case 'GET /projects/:id/variables':
         return exchange(`${api}/projects/${project.id}/variables`, { headers });
+      case 'POST /projects/:id/variables':
+        return exchange(`${api}/projects/${project.id}/variables`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ key: `MATRIX_${++made}`, value: 'not-a-secret' }),
+        });
+      case 'POST /projects/:id/triggers':
+        return remembered(
+          await exchange(`${api}/projects/${project.id}/triggers`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ description: 'matrix' }),
+          }),
+        );
+      case 'POST /projects/:id/runners/reset_registration_token':
+        return remembered(
+          await exchange(`${api}/projects/${project.id}/runners/reset_registration_token`, {
+            method: 'POST',
+            headers,
+          }),
+        );
+      case 'GET /runners/all':
+        return exchange(`${api}/runners/all`, { headers });
+      case 'GET /admin/ci/variables':
+        return exchange(`${api}/admin/ci/variables`, { headers });
+      case 'POST /runners/reset_registration_token':
+        return remembered(
+          await exchange(`${api}/runners/reset_registration_token`, { method: 'POST', headers }),
+        );
+      case 'POST /users/:user_id/impersonation_tokens':
+        return remembered(
+          await exchange(`${api}/users/${impersonated.id}/impersonation_tokens`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ name: 'matrix', scopes: ['read_user'] }),
+          }),
+        );
       case 'GET /users/:user_id/impersonation_tokens':
         return exchange(`${api}/users/${credential.userId ?? 1}/impersonation_tokens`, { headers });
       case 'GET /user':
@@ -349,6 +434,8 @@ describe('the permissions matrix', () => {
           return JSON.stringify(body) === '{"message":"403 Forbidden"}';
         case 'project_not_found':
           return JSON.stringify(body) === '{"message":"404 Project Not Found"}';
+        case 'fresh':
+          return body !== null && typeof body === 'object' && !('message' in body) && !('error' in body);
         case 'ok':
           if (Array.isArray(body)) return true;
           if (body?.id === projectId || body?.id === credential.userId) return true;
