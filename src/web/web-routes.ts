@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { InstanceContext } from '../runtime/instance-context.ts';
 import { assetRoutes } from './assets.ts';
+import { adminCiVariablesPage } from './pages/admin-ci-variables.page.ts';
 import { adminUsersPage } from './pages/admin-users.page.ts';
 import { adminUserPage } from './pages/admin-user.page.ts';
 import { aiPlaygroundPage } from './pages/ai-playground.page.ts';
@@ -8,6 +9,7 @@ import { auditLogPage } from './pages/audit-log.page.ts';
 import { ciCdSettingsPage } from './pages/ci-cd-settings.page.ts';
 import { cloudConnectorPage } from './pages/cloud-connector.page.ts';
 import { deployTokensPage } from './pages/deploy-tokens.page.ts';
+import { groupCiCdSettingsPage } from './pages/group-ci-cd-settings.page.ts';
 import { helpPage } from './pages/help.page.ts';
 import { homePage } from './pages/home.page.ts';
 import { personalAccessTokensPage } from './pages/personal-access-tokens.page.ts';
@@ -32,6 +34,7 @@ export const WEB_PAGES: readonly WebPage[] = [
   aiPlaygroundPage,
   adminUsersPage,
   adminUserPage,
+  adminCiVariablesPage,
   signingKeysPage,
   cloudConnectorPage,
   auditLogPage,
@@ -40,6 +43,8 @@ export const WEB_PAGES: readonly WebPage[] = [
   deployTokensPage,
   ciCdSettingsPage,
   pipelinesPage,
+  // A group's page (reached from its projects' CI/CD settings): its CI/CD variables.
+  groupCiCdSettingsPage,
   helpPage,
 ];
 

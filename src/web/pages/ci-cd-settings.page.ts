@@ -27,7 +27,7 @@ import type { WebDeps, WebPage } from '../web-page.ts';
 import { formFields, listField, queryText, textField, webActor, type FormFields } from '../web-request.ts';
 import { allowlistSection, autoDevOpsSection } from './ci-cd-settings.view.ts';
 import { subClaimSection } from './id-token-sub.view.ts';
-import { ciVariableForms } from './ci-variables.form.ts';
+import { variableFormHandlers } from './ci-variables.form.ts';
 import { variablesSection } from './ci-variables.view.ts';
 import { ciDeps } from '../../ci/ci-deps.ts';
 import { listVariables } from '../../ci/variables/ci-variable.service.ts';
@@ -77,7 +77,20 @@ export const ciCdSettingsPage: WebPage = {
       return sendHtml(reply, await page(deps, view, { ...state, problem: problemText(error) }), 400);
     };
 
-    ciVariableForms(app, deps, SUFFIX, here, refused);
+    const variableForms = variableFormHandlers(deps, {
+      async resolve(request) {
+        const view = await requireProjectView(request, context, canManageProject);
+        return {
+          view,
+          acting: { user: view.viewer.user, ip: request.ip },
+          target: { level: 'project', ref: String(view.project.id) },
+          here: here(view),
+        };
+      },
+      refused,
+    });
+    projectRoute(app, 'POST', `${SUFFIX}/variables`, variableForms.add);
+    projectRoute(app, 'POST', `${SUFFIX}/variables/remove`, variableForms.remove);
 
     projectRoute(app, 'GET', SUFFIX, async (request, reply) => {
       const view = await requireProjectView(request, context, canManageProject);
@@ -252,7 +265,7 @@ async function page(deps: WebDeps, view: ProjectView, state: PageState) {
     groups,
     log,
   })}
-  ${variablesSection(base, view.viewer.csrfToken, variables)}
+  ${variablesSection(base, view.viewer.csrfToken, variables, 'project')}
   ${subClaimSection(base, view.viewer.csrfToken, { components, saved, sample, preview })}`;
   return renderProjectPage(deps, view, {
     tab: 'ci_cd',

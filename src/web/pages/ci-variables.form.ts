@@ -1,35 +1,44 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { ciDeps } from '../../ci/ci-deps.ts';
-import { createVariable, deleteVariable } from '../../ci/variables/ci-variable.service.ts';
-import { canManageProject } from '../../identity/permissions.ts';
+import {
+  createVariable,
+  deleteVariable,
+  type VariableTarget,
+} from '../../ci/variables/ci-variable.service.ts';
+import type { ActingUser } from '../../identity/acting-user.ts';
 import type { WebDeps } from '../web-page.ts';
 import { formFields, textField } from '../web-request.ts';
-import { backTo, projectRoute, requireProjectView, type ProjectView } from './project-page.ts';
+import { backTo } from './project-page.ts';
+
+/** Where a variables form posts from: the page's own state, who acts, whose variables, and the page. */
+export interface VariablesPlace<View> {
+  /** Checks that the viewer may manage these variables (the 404 page otherwise). */
+  resolve(request: FastifyRequest): Promise<{
+    view: View;
+    acting: ActingUser;
+    target: VariableTarget;
+    here: string;
+  }>;
+  /** Shows the page again with the refusal (a bad key, an unmaskable value, a credential's name). */
+  refused(reply: FastifyReply, view: View, error: unknown): Promise<unknown>;
+}
 
 /**
- * The add and delete forms of Settings → CI/CD → Variables, through the same service as the REST
- * API. A refusal (a bad key, an unmaskable value, a credential's name) is shown on the page.
+ * The add and delete forms of a Variables section (a project's, a group's or the instance's), through
+ * the same service as the REST API.
  */
-export function ciVariableForms(
-  app: FastifyInstance,
+export function variableFormHandlers<View>(
   deps: WebDeps,
-  suffix: string,
-  here: (view: ProjectView) => string,
-  refused: (reply: FastifyReply, view: ProjectView, error: unknown) => Promise<unknown>,
-): void {
-  const { context } = deps;
-  const ci = ciDeps(context);
-
-  projectRoute(app, 'POST', `${suffix}/variables`, async (request, reply) => {
-    const view = await requireProjectView(request, context, canManageProject);
-    const fields = formFields(request);
-    const visibility = textField(fields, 'visibility');
-    try {
-      await createVariable(
-        ci,
-        { user: view.viewer.user, ip: request.ip },
-        { level: 'project', ref: String(view.project.id) },
-        {
+  place: VariablesPlace<View>,
+): { add: RouteHandlerMethod; remove: RouteHandlerMethod } {
+  const ci = ciDeps(deps.context);
+  return {
+    async add(request, reply) {
+      const { view, acting, target, here } = await place.resolve(request);
+      const fields = formFields(request);
+      const visibility = textField(fields, 'visibility');
+      try {
+        await createVariable(ci, acting, target, {
           key: textField(fields, 'key').trim(),
           value: textField(fields, 'value'),
           variableType: textField(fields, 'variable_type') === 'file' ? 'file' : 'env_var',
@@ -38,28 +47,27 @@ export function ciVariableForms(
           maskedAndHidden: visibility === 'masked_and_hidden',
           environmentScope: textField(fields, 'environment_scope').trim() || '*',
           description: textField(fields, 'description') || undefined,
-        },
-      );
-    } catch (error) {
-      return refused(reply, view, error);
-    }
-    return backTo(reply, `${here(view)}#variables`, { done: 'variable_added' });
-  });
-
-  projectRoute(app, 'POST', `${suffix}/variables/remove`, async (request, reply) => {
-    const view = await requireProjectView(request, context, canManageProject);
-    const fields = formFields(request);
-    try {
-      await deleteVariable(
-        ci,
-        { user: view.viewer.user, ip: request.ip },
-        { level: 'project', ref: String(view.project.id) },
-        textField(fields, 'key'),
-        textField(fields, 'environment_scope') || '*',
-      );
-    } catch (error) {
-      return refused(reply, view, error);
-    }
-    return backTo(reply, `${here(view)}#variables`, { done: 'variable_removed' });
-  });
+        });
+      } catch (error) {
+        return place.refused(reply, view, error);
+      }
+      return backTo(reply, `${here}#variables`, { done: 'variable_added' });
+    },
+    async remove(request, reply) {
+      const { view, acting, target, here } = await place.resolve(request);
+      const fields = formFields(request);
+      try {
+        await deleteVariable(
+          ci,
+          acting,
+          target,
+          textField(fields, 'key'),
+          textField(fields, 'environment_scope') || '*',
+        );
+      } catch (error) {
+        return place.refused(reply, view, error);
+      }
+      return backTo(reply, `${here}#variables`, { done: 'variable_removed' });
+    },
+  };
 }

@@ -2,15 +2,38 @@ import type { VariableView } from '../../ci/variables/ci-variable.service.ts';
 import { badge } from '../format.ts';
 import { html, type SafeHtml } from '../html.ts';
 
+/** Whose variables a section shows: what reaches which jobs, and what wins over what. */
+const LEVELS = {
+  project: {
+    owner: 'This project',
+    reach: "Variables reach this project's jobs, over group and instance variables of the same key.",
+  },
+  group: {
+    owner: 'This group',
+    reach:
+      "Variables reach the jobs of every project in this group and its subgroups, over instance variables of the same key; a subgroup's or a project's own variable wins over them.",
+  },
+  instance: {
+    owner: 'The instance',
+    reach:
+      "Variables reach the jobs of every project; a group's or a project's own variable of the same key wins over them. Environment scopes do not apply at this level.",
+  },
+} as const;
+
+export type VariablesLevel = keyof typeof LEVELS;
+
 /**
- * The project's CI/CD variables: key, type, scope and flags, but never a value — not even of a
- * visible variable, so a page left open or a screenshot gives nothing away. Add and delete.
+ * CI/CD variables of a project, a group or the instance: key, type, scope and flags, but never a
+ * value — not even of a visible variable, so a page left open or a screenshot gives nothing away.
+ * Add and delete.
  */
 export function variablesSection(
   base: string,
   csrfToken: string,
   variables: readonly VariableView[],
+  level: VariablesLevel,
 ): SafeHtml {
+  const { owner, reach } = LEVELS[level];
   const visibility = (row: VariableView['row']) =>
     row.hidden === 1
       ? badge('masked and hidden', 'revoked')
@@ -20,15 +43,14 @@ export function variablesSection(
   return html`<section class="panel" id="variables" aria-labelledby="variables-heading">
     <h2 id="variables-heading">Variables</h2>
     <p class="hint">
-      Variables reach this project's jobs, over group and instance variables of the same key. Values are
-      stored encrypted and are not shown here. Names of credentials Tessera gives every job
-      (<code>CI_JOB_TOKEN</code>,
+      ${reach} Values are stored encrypted and are not shown here. Names of credentials Tessera gives every
+      job (<code>CI_JOB_TOKEN</code>,
       <code>CI_REGISTRY_PASSWORD</code>, <code>CI_DEPLOY_PASSWORD</code>, <code>CI_JOB_JWT*</code>) are
       refused.
     </p>
     ${
       variables.length === 0
-        ? html`<p class="muted" data-testid="variables-empty">This project has no variables.</p>`
+        ? html`<p class="muted" data-testid="variables-empty">${owner} has no variables.</p>`
         : html`<div class="table-wrap">
             <table data-testid="variables-table">
               <thead>
@@ -95,10 +117,14 @@ export function variablesSection(
           <option value="file">File</option>
         </select>
       </div>
-      <div>
-        <label for="variable_scope">Environments</label>
-        <input id="variable_scope" name="environment_scope" value="*" maxlength="255" />
-      </div>
+      ${
+        level === 'instance'
+          ? ''
+          : html`<div>
+              <label for="variable_scope">Environments</label>
+              <input id="variable_scope" name="environment_scope" value="*" maxlength="255" />
+            </div>`
+      }
       <div>
         <label for="variable_visibility">Visibility</label>
         <select id="variable_visibility" name="visibility">
