@@ -170,15 +170,26 @@ export async function resetRunnerToken(
   id: number,
 ): Promise<{ runner: Runner; token: string }> {
   const runner = await managedRunner(deps, acting.user, id);
+  return replaceRunnerToken(deps, actorFor(acting), runner);
+}
+
+/** Gives the runner a new `glrt-` token; the old one is refused from the next request on. */
+export async function replaceRunnerToken(
+  deps: CiDeps,
+  actor: Actor,
+  runner: Runner,
+  details?: Record<string, unknown>,
+): Promise<{ runner: Runner; token: string }> {
   const prefix = deps.settings.tokenPrefix
     ? `${deps.settings.tokenPrefix}-${RUNNER_TOKEN_PREFIX}`
     : RUNNER_TOKEN_PREFIX;
   const token = `${prefix}${randomSecret()}`;
   const updated = await inTransaction(deps.db, async (trx) => {
     const changed = (await updateRunner(trx, runner.id, { token_digest: deps.digester.digest(token) }))!;
-    await recordAudit(trx, deps.clock, actorFor(acting), {
+    await recordAudit(trx, deps.clock, actor, {
       action: 'runner.token_reset',
       entity: { type: 'ci_runner', id: runner.id },
+      ...(details ? { details } : {}),
     });
     return changed;
   });

@@ -1,3 +1,4 @@
+import { RunnerRegistrationTokenInspector, RunnerTokenInspector } from '../ci/runner-tokens.inspector.ts';
 import { ciDeps } from '../ci/ci-deps.ts';
 import { AccessTokenAuthenticator } from '../tokens/access/access-token.authenticator.ts';
 import { accessTokenDeps } from '../tokens/access/access-token-deps.ts';
@@ -60,6 +61,8 @@ export function tokenInspectors(context: InstanceContext): TokenInspector[] {
     new DeployTokenInspector(deployTokenDeps(context)),
     new JobTokenInspector(ciDeps(context)),
     new PipelineTriggerInspector(ciDeps(context)),
+    new RunnerTokenInspector(ciDeps(context)),
+    new RunnerRegistrationTokenInspector(ciDeps(context)),
     new OAuthTokenInspector(oauthDeps(context), OAUTH_ACCESS_TOKEN_PREFIX),
     new OAuthTokenInspector(oauthDeps(context), OAUTH_REFRESH_TOKEN_PREFIX),
   ];

@@ -41,3 +41,12 @@ export async function deleteProjectRegistrationTokens(db: Executor, projectIds: 
     .execute();
   return rows.map((row) => row.scope);
 }
+
+export async function deleteRegistrationToken(db: Executor, scope: string): Promise<boolean> {
+  const rows = await db
+    .deleteFrom('ci_runner_registration_tokens')
+    .where('scope', '=', scope)
+    .returning('scope')
+    .execute();
+  return rows.length > 0;
+}

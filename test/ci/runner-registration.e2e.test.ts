@@ -98,6 +98,43 @@ describe('runner registration tokens through python-gitlab and gitbeaker', () =>
     ).toBe(200);
   });
 
+  it('the admin token API names both kinds of runner token and revokes each', async () => {
+    const asAdmin = (method: string, token: string) =>
+      call(instance, method, '/api/v4/admin/token', { token: admin.pat, body: { token } });
+    await call(instance, 'PUT', '/api/v4/application/settings', {
+      token: admin.pat,
+      body: { allow_runner_registration_token: true },
+    });
+    const registration = rememberSecret(
+      (await call(instance, 'POST', '/api/v4/runners/reset_registration_token', { token: admin.pat })).body
+        .token,
+    );
+    const runner = await call(instance, 'POST', '/api/v4/runners', { body: { token: registration } });
+    const runnerToken = rememberSecret(runner.body.token);
+
+    expect(await asAdmin('POST', registration)).toMatchObject({
+      status: 200,
+      body: { token_type: 'runner_registration_token', name: 'instance', active: true },
+    });
+    expect(await asAdmin('POST', runnerToken)).toMatchObject({
+      status: 200,
+      body: { token_type: 'runner_authentication_token', id: runner.body.id, active: true, resource: null },
+    });
+
+    expect((await asAdmin('DELETE', runnerToken)).status).toBe(204);
+    const verify = await call(instance, 'POST', '/api/v4/runners/verify', { body: { token: runnerToken } });
+    expect(verify.status).toBe(403);
+    // The runner stays; only its leaked token is gone.
+    expect(
+      (await call(instance, 'GET', `/api/v4/runners/${runner.body.id}`, { token: admin.pat })).status,
+    ).toBe(200);
+    expect((await asAdmin('DELETE', registration)).status).toBe(204);
+    expect((await call(instance, 'POST', '/api/v4/runners', { body: { token: registration } })).status).toBe(
+      403,
+    );
+    expect((await asAdmin('POST', registration)).status).toBe(404);
+  });
+
   it('audits every reset and every registration, with the scope and never the token', async () => {
     const db = instance.context.db;
     const resets = await auditEvents(db, 'runner_registration_token.reset');
@@ -105,17 +142,23 @@ describe('runner registration tokens through python-gitlab and gitbeaker', () =>
       'instance',
       `project:${project.id}`,
       `project:${project.id}`,
+      'instance',
     ]);
     const registered = (await auditEvents(db, 'runner.created')).filter((e) => e.details.registered_with);
     expect(registered.map((e) => e.details.registered_with)).toEqual([
       'instance',
       `project:${project.id}`,
       `project:${project.id}`,
+      'instance',
     ]);
     const settings = (await auditEvents(db, 'application_setting.updated')).map((e) => e.details);
     expect(settings).toEqual([
       { key: 'allow_runner_registration_token', from: false, to: true },
       { key: 'allow_runner_registration_token', from: true, to: false },
+      { key: 'allow_runner_registration_token', from: false, to: true },
+    ]);
+    expect((await auditEvents(db, 'runner_registration_token.revoked')).map((e) => e.details)).toEqual([
+      { via: 'admin_token' },
     ]);
   });
 });

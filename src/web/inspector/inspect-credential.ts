@@ -16,6 +16,7 @@ const KNOWN_PREFIXES: ReadonlyArray<readonly [string, string]> = [
   ['glrt-', 'runner authentication token'],
   ['glcbt-', 'CI job token'],
   ['glptt-', 'pipeline trigger token'],
+  ['GR1348941', 'runner registration token'],
   ['glft-', 'feed token'],
   ['glimt-', 'incoming mail token'],
   ['glagent-', 'Kubernetes agent token'],
