@@ -21,9 +21,9 @@ type Servable = (typeof SERVABLE)[number];
  * first (the instance's activation calls it, so it serves at once), then the instance, the demo
  * seed, the AI gateway and the workflow service; then all are marked ready and the banner printed.
  *
- * SIGTERM (or SIGINT) drains: readiness fails at once, the roles keep serving for
- * `TESSERA_DRAIN_DELAY_SECONDS` while a load balancer takes them out, then they close, letting
- * in-flight requests finish, and the process exits 0.
+ * SIGTERM (or SIGINT) drains: readiness fails at once (gRPC health NOT_SERVING), the roles keep
+ * serving for `TESSERA_DRAIN_DELAY_SECONDS` while a load balancer takes them out, then they close,
+ * letting in-flight requests finish, and the process exits 0.
  */
 export function serveCommand(): Command {
   return new Command('serve')

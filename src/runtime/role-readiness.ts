@@ -22,8 +22,17 @@ export class RoleReadiness {
     return this.#state;
   }
 
+  /** Whether probes should say "send me traffic": only while ready. */
   get ready(): boolean {
     return this.#state === 'ready';
+  }
+
+  /**
+   * Whether requests are served: from ready on, draining included — the drain delay exists so that
+   * requests a load balancer still sends while it notices the failing readiness are answered.
+   */
+  get serving(): boolean {
+    return this.#state !== 'starting';
   }
 
   /** Starting → ready. Draining is final: a draining role never becomes ready again. */

@@ -127,7 +127,7 @@ describe('serve all is ready when it says so', { timeout: 180_000 }, () => {
     // The banner comes after all that.
     expect(stdout).toContain('Tessera is ready.');
 
-    // SIGTERM: readiness fails while the process drains, liveness still answers, then exit 0.
+    // SIGTERM: readiness fails while the process drains, requests are still answered, then exit 0.
     child.kill('SIGTERM');
     let sawDraining = false;
     while (child.exitCode === null) {
@@ -135,6 +135,7 @@ describe('serve all is ready when it says so', { timeout: 180_000 }, () => {
       if (readiness?.status === 503) {
         expect(readiness.body).toEqual({ status: 'draining' });
         expect((await statusOf(`${base}/-/liveness`))?.status).toBe(200);
+        expect((await request('GET', `${base}/api/v4/user`, { token: rootToken })).status).toBe(200);
         sawDraining = true;
         break;
       }
