@@ -41,6 +41,23 @@ export function serveCommand(): Command {
       const lines: string[] = [];
       const readiness = new RoleReadiness();
       const drainable = [readiness];
+      let draining = false;
+      const shutdown = async (signal: string) => {
+        if (draining) return;
+        draining = true;
+        for (const each of drainable) each.markDraining();
+        logger.info({ signal, drainDelaySeconds: settings.drainDelaySeconds }, 'draining');
+        await new Promise((resolve) => setTimeout(resolve, settings.drainDelaySeconds * 1000));
+        let failed = false;
+        for (const close of closers.reverse()) {
+          await close().catch((error: unknown) => {
+            failed = true;
+            logger.error({ err: error }, 'a role did not close cleanly');
+          });
+        }
+        logger.info('stopped');
+        process.exit(failed ? 1 : 0);
+      };
       let authority: RunningLicenseAuthority | undefined;
       if (runs('license-authority')) {
         // Before the instance, whose first sync calls it. In `all` it opens the same database.
@@ -83,23 +100,8 @@ export function serveCommand(): Command {
       readiness.markReady();
       process.stdout.write(`\n${lines.join('\n')}\n\nTessera is ready.\n`);
 
-      let draining = false;
-      const shutdown = async (signal: string) => {
-        if (draining) return;
-        draining = true;
-        for (const each of drainable) each.markDraining();
-        logger.info({ signal, drainDelaySeconds: settings.drainDelaySeconds }, 'draining');
-        await new Promise((resolve) => setTimeout(resolve, settings.drainDelaySeconds * 1000));
-        let failed = false;
-        for (const close of closers.reverse()) {
-          await close().catch((error: unknown) => {
-            failed = true;
-            logger.error({ err: error }, 'a role did not close cleanly');
-          });
-        }
-        logger.info('stopped');
-        process.exit(failed ? 1 : 0);
-      };
+      // Only now: a signal during start-up ends the process at once (a start that hangs, e.g. on an
+      // unreachable store, must stay stoppable), since nothing has been announced yet.
       process.on('SIGINT', () => void shutdown('SIGINT'));
       process.on('SIGTERM', () => void shutdown('SIGTERM'));
     });
