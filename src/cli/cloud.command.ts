@@ -27,6 +27,7 @@ export function cloudCommand(): Command {
       withCliContext(async (context) => {
         const status = await cloudConnectorFor(context).activate(cliActor(), code);
         output(options.json, status, () => `activated\n${formatStatus(status)}`);
+        failOnSyncError(status);
       }),
     );
 
@@ -49,7 +50,7 @@ export function cloudCommand(): Command {
       withCliContext(async (context) => {
         const status = await cloudConnectorFor(context).syncNow();
         output(options.json, status, () => formatStatus(status));
-        if (status.sync.last_error !== null) process.exitCode = 1;
+        failOnSyncError(status);
       }),
     );
 
@@ -83,6 +84,16 @@ export function cloudCommand(): Command {
     );
 
   return cloud;
+}
+
+/**
+ * A sync that failed fails the command (status 1, the reason on stderr), even after an activation
+ * that succeeded: without an instance token the instance has no AI access, and scripts must know.
+ */
+function failOnSyncError(status: CloudConnectorStatus): void {
+  if (status.sync.last_error === null) return;
+  process.stderr.write(`tessera: the sync failed: ${status.sync.last_error}\n`);
+  process.exitCode = 1;
 }
 
 function formatStatus(status: CloudConnectorStatus): string {

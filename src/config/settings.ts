@@ -47,6 +47,11 @@ export interface Settings {
    * have `X-Forwarded-For` believed, so per-address limits and audit events see the real client.
    */
   trustedProxies: string[];
+  /**
+   * Seconds a role keeps running after SIGTERM with readiness failing, before it stops accepting
+   * requests: time for a load balancer to notice and send new requests elsewhere.
+   */
+  drainDelaySeconds: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   rootPassword: string | undefined;
   rootToken: string | undefined;
@@ -172,6 +177,7 @@ export function loadSettings(env: Source = process.env): Settings {
     tokenCacheTtlSeconds: read.positiveInt('TESSERA_TOKEN_CACHE_TTL', 30),
     redisUrl: read.optionalUrl('TESSERA_REDIS_URL'),
     trustedProxies: read.addressList('TESSERA_TRUSTED_PROXIES'),
+    drainDelaySeconds: read.wholeNumber('TESSERA_DRAIN_DELAY_SECONDS', 0),
     logLevel: read.oneOf(
       'TESSERA_LOG_LEVEL',
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
@@ -326,6 +332,13 @@ class Reader {
     if (!/^\d+$/.test(raw) || Number(raw) <= 0) {
       throw new SettingsError(name, `must be a positive whole number, got "${raw}"`);
     }
+    return Number(raw);
+  }
+
+  wholeNumber(name: string, fallback: number): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw)) throw new SettingsError(name, `must be a whole number, got "${raw}"`);
     return Number(raw);
   }
 

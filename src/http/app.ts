@@ -2,8 +2,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { RoleReadiness } from '../runtime/role-readiness.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { installRequestConventions, parseUrlEncoded } from './request-conventions.ts';
+import { installReadinessGate } from './readiness-gate.ts';
 import { installApiResponseHeaders } from './response-headers.ts';
 import { recordRouteTable } from './route-table.ts';
 import { isOffSiteRelativeLocation } from './safe-redirect.ts';
@@ -14,7 +16,8 @@ export const MAX_HEADER_BYTES = 16 * 1024;
 const BODY_LIMIT = 1024 * 1024;
 
 /**
- * A Fastify server with what every role shares: logging through our redacting logger, error mapping,
+ * A Fastify server with what every role shares: the readiness gate (503 until `readiness` says the
+ * role serves, ahead of every other hook), logging through our redacting logger, error mapping,
  * GitLab's parameter conventions (query, form, multipart), cookie parsing, security headers on every
  * response, a check on redirects, the route table, and request metrics labelled by route pattern
  * (never by raw URL).
@@ -22,6 +25,7 @@ const BODY_LIMIT = 1024 * 1024;
 export function createHttpApp(options: {
   logger: Logger;
   metrics: Metrics;
+  readiness: RoleReadiness;
   /** Addresses/CIDRs of trusted load balancers (`TESSERA_TRUSTED_PROXIES`); none by default. */
   trustedProxies?: readonly string[];
 }): FastifyInstance {
@@ -35,6 +39,7 @@ export function createHttpApp(options: {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000, querystringParser: parseUrlEncoded },
   }) as unknown as FastifyInstance;
 
+  installReadinessGate(app, options.readiness);
   recordRouteTable(app);
   installRequestConventions(app, BODY_LIMIT);
   void app.register(cookie);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { registerJobVariableProvider } from '../ci/job-variables.ts';
 import type { InstanceContext } from '../runtime/instance-context.ts';
+import type { RoleReadiness } from '../runtime/role-readiness.ts';
 import { deployTokenVariableProvider } from '../tokens/deploy/deploy-token-variables.ts';
 import { AuthenticationThrottle } from '../security/authentication-throttle.ts';
 import { createHttpApp } from './app.ts';
@@ -40,11 +41,18 @@ import { serviceAccountsRoutes } from './routes/service-accounts.routes.ts';
 import { aiWorkflowsRoutes } from './routes/ai-workflows.routes.ts';
 import { installCompositeIdentityBoundary } from './routes/composite-identity-boundary.ts';
 
-/** The instance role's HTTP server: every route it serves, registered in one place. */
-export async function buildInstanceApp(context: InstanceContext): Promise<FastifyInstance> {
+/**
+ * The instance role's HTTP server: every route it serves, registered in one place. It answers 503
+ * (probes apart) until `readiness` is marked ready.
+ */
+export async function buildInstanceApp(
+  context: InstanceContext,
+  readiness: RoleReadiness,
+): Promise<FastifyInstance> {
   const app = createHttpApp({
     logger: context.logger,
     metrics: context.metrics,
+    readiness,
     trustedProxies: context.settings.trustedProxies,
   });
   await installOpenApi(app, context.settings.externalUrl);
@@ -67,7 +75,7 @@ export async function buildInstanceApp(context: InstanceContext): Promise<Fastif
   installJobTokenBoundary(app, context);
   installCompositeIdentityBoundary(app);
   installAutoDevOpsProvisioning(app, context);
-  await app.register(healthRoutes, { db: context.db, metrics: context.metrics });
+  await app.register(healthRoutes, { readiness, db: context.db, metrics: context.metrics });
   await app.register(discoveryRoutes, { keys: context.keys, settings: context.settings });
   await app.register(metadataRoutes);
   await app.register(identityRoutes, { context, sessions });

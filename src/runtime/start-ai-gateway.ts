@@ -4,6 +4,7 @@ import type { Settings } from '../config/settings.ts';
 import type { Logger } from '../observability/logger.ts';
 import { buildAiGateway } from '../services/ai-gateway/build-ai-gateway.ts';
 import type { ModelProvider } from '../services/ai-gateway/model-provider.ts';
+import { RoleReadiness } from './role-readiness.ts';
 
 export const AI_GATEWAY_SERVICE_NAME = 'gitlab-ai-gateway';
 
@@ -12,6 +13,7 @@ export interface RunningAiGateway {
   /** Where the gateway listens (the real port even when 0 was asked for): a direct_access `base_url`. */
   url: string;
   authority: TokenAuthority;
+  readiness: RoleReadiness;
   close(): Promise<void>;
 }
 
@@ -26,14 +28,23 @@ export interface RunningAiGateway {
  */
 export async function startAiGateway(
   settings: Settings,
-  options: { logger: Logger; issuers?: IssuerConfig[]; allowedOrigins?: string[]; provider?: ModelProvider },
+  options: {
+    logger: Logger;
+    issuers?: IssuerConfig[];
+    allowedOrigins?: string[];
+    provider?: ModelProvider;
+    /** The caller's, to mark ready when the process is; default: ready once listening. */
+    readiness?: RoleReadiness;
+  },
 ): Promise<RunningAiGateway> {
   const logger = options.logger.child({ role: 'ai-gateway' });
   const authority = await TokenAuthority.create({
     issuer: AI_GATEWAY_SERVICE_NAME,
     algorithm: settings.signingAlgorithm,
   });
+  const readiness = options.readiness ?? new RoleReadiness();
   const app = await buildAiGateway({
+    readiness,
     issuers: options.issuers ?? [{ issuer: settings.externalUrl }],
     authority,
     provider: options.provider,
@@ -44,8 +55,9 @@ export async function startAiGateway(
     },
   });
   await app.listen({ host: settings.host, port: settings.rolePorts['ai-gateway'] });
+  if (!options.readiness) readiness.markReady();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.rolePorts['ai-gateway'];
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
-  return { app, url: `http://${host}:${port}`, authority, close: () => app.close() };
+  return { app, url: `http://${host}:${port}`, authority, readiness, close: () => app.close() };
 }

@@ -5,6 +5,7 @@ import {
   startWorkflowService,
   type RunningWorkflowService,
 } from '../services/workflow-service/start-workflow-service.ts';
+import type { RoleReadiness } from './role-readiness.ts';
 
 export const WORKFLOW_SERVICE_NAME = 'gitlab-duo-workflow-service';
 
@@ -18,7 +19,7 @@ export const WORKFLOW_SERVICE_NAME = 'gitlab-duo-workflow-service';
  */
 export async function startWorkflowServiceRole(
   settings: Settings,
-  options: { logger: Logger; issuers?: IssuerConfig[] },
+  options: { logger: Logger; issuers?: IssuerConfig[]; readiness?: RoleReadiness },
 ): Promise<RunningWorkflowService> {
   return startWorkflowService({
     authority: await TokenAuthority.create({
@@ -29,5 +30,6 @@ export async function startWorkflowServiceRole(
     port: settings.rolePorts['workflow-service'],
     issuers: options.issuers ?? [{ issuer: settings.externalUrl }],
     logger: options.logger.child({ role: 'workflow-service' }),
+    readiness: options.readiness,
   });
 }

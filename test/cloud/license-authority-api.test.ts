@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RoleReadiness } from '../../src/runtime/role-readiness.ts';
 import { ManualClock } from '../../src/util/clock.ts';
 import { rememberSecret } from '../support/secrets.ts';
 import { startTestAuthority, type TestAuthority } from './support/cloud-world.ts';
@@ -186,5 +187,31 @@ describe('the license authority API', () => {
     const early = await activate(code, randomUUID());
     expect(early.status).toBe(403);
     expect(early.body).toEqual({ message: '403 Forbidden - the license has not started yet' });
+  });
+});
+
+describe('the license authority before its process is ready', () => {
+  it('answers 503 starting to everything but the probes, then serves', async () => {
+    const readiness = new RoleReadiness();
+    const authority = await startTestAuthority({ readiness });
+    try {
+      const discovery = () => request('GET', `${authority.url}/.well-known/openid-configuration`);
+      const starting = await discovery();
+      expect([starting.status, starting.headers.get('retry-after'), starting.body]).toEqual([
+        503,
+        '1',
+        { message: '503 Service Unavailable: starting' },
+      ]);
+      expect(await request('GET', `${authority.url}/-/readiness`)).toMatchObject({
+        status: 503,
+        body: { status: 'starting' },
+      });
+      expect((await request('GET', `${authority.url}/-/liveness`)).status).toBe(200);
+      readiness.markReady();
+      expect((await discovery()).status).toBe(200);
+      expect((await request('GET', `${authority.url}/-/readiness`)).status).toBe(200);
+    } finally {
+      await authority.stop();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadSettings, SettingsError } from '../../src/config/settings.ts';
 
@@ -49,5 +50,16 @@ describe('settings', () => {
     expect(settings.databaseUrl).toBe('postgres://u@127.0.0.1:5432/db');
     expect(settings.keyEncryptionKey).toBe(key);
     expect(settings.signingAlgorithm).toBe('ES256');
+  });
+
+  it('every setting it reads is documented in the README’s configuration table', () => {
+    const source = readFileSync(new URL('../../src/config/settings.ts', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const read = new Set([...source.matchAll(/'(TESSERA_[A-Z_]+)'/g)].map((match) => match[1]!));
+    // The role ports share one row: `TESSERA_<ROLE>_PORT` with the role names listed.
+    const documented = (name: string) =>
+      readme.includes(`\`${name}\``) ||
+      (/^TESSERA_[A-Z_]+_PORT$/.test(name) && readme.includes(`\`${name.slice(8, -5)}\``));
+    expect([...read].filter((name) => !documented(name))).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RoleReadiness } from '../../src/runtime/role-readiness.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 import { rememberSecret } from '../support/secrets.ts';
 
@@ -11,10 +12,12 @@ describe('operations endpoints', () => {
     await instance.stop();
   });
 
-  it('health answers while the process runs', async () => {
-    const response = await fetch(`${instance.url}/-/health`);
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok' });
+  it('liveness (and health) answer while the process runs', async () => {
+    for (const path of ['/-/liveness', '/-/health']) {
+      const response = await fetch(`${instance.url}${path}`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ status: 'ok' });
+    }
   });
 
   it('readiness reports the store as reachable', async () => {
@@ -49,5 +52,58 @@ describe('operations endpoints', () => {
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ status: 'failed', checks: { store: 'failed' } });
     await other.app.close();
+  });
+});
+
+describe('readiness', () => {
+  const readiness = new RoleReadiness();
+  let instance: TestInstance;
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    fetch(`${instance.url}${path}`, { headers });
+  beforeAll(async () => {
+    instance = await startTestInstance({
+      name: 'operations-readiness',
+      readiness,
+      env: { TESSERA_AUTH_FAILURE_LIMIT: '2' },
+    });
+  });
+  afterAll(async () => {
+    await instance.stop();
+  });
+
+  it('while starting, every request but the probes is a 503 with Retry-After, discovery included', async () => {
+    const discovery = await get('/.well-known/openid-configuration');
+    expect(discovery.status).toBe(503);
+    expect(discovery.headers.get('retry-after')).toBe('1');
+    expect(await discovery.json()).toEqual({ message: '503 Service Unavailable: starting' });
+    const ready = await get('/-/readiness');
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'starting' });
+    expect((await get('/-/liveness')).status).toBe(200);
+  });
+
+  it('a token presented while starting counts as no failed authentication', async () => {
+    const wrong = { 'private-token': rememberSecret('glpat-NotARealTokenEitherButLongEnough99') };
+    for (let i = 0; i < 5; i++) expect((await get('/api/v4/user', wrong)).status).toBe(503);
+    readiness.markReady();
+    // Limit 2: had the five counted, this would be a 429.
+    expect((await get('/api/v4/user', wrong)).status).toBe(401);
+  });
+
+  it('once ready, serves and reports the store; while draining, readiness fails but requests are served', async () => {
+    expect((await get('/.well-known/openid-configuration')).status).toBe(200);
+    const ready = await get('/-/readiness');
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { store: 'ok' } });
+
+    readiness.markDraining();
+    const draining = await get('/-/readiness');
+    expect(draining.status).toBe(503);
+    expect(await draining.json()).toEqual({ status: 'draining' });
+    // What a load balancer still sends until it notices is answered: that is what the drain is for.
+    expect((await get('/.well-known/openid-configuration')).status).toBe(200);
+    expect((await get('/-/liveness')).status).toBe(200);
+    readiness.markReady();
+    expect(readiness.state).toBe('draining');
   });
 });

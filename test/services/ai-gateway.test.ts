@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenAuthority } from '@tessera/sdk';
+import { RoleReadiness } from '../../src/runtime/role-readiness.ts';
 import { buildAiGateway } from '../../src/services/ai-gateway/build-ai-gateway.ts';
 import { rememberSecret } from '../support/secrets.ts';
 import { INSTANCE_ID, serviceLogger, startTestIssuer, type TestIssuer } from './support/test-issuer.ts';
@@ -176,8 +177,43 @@ describe('the AI gateway', () => {
     expect(noScope.status).toBe(403);
   });
 
-  it('serves its health check without a token', async () => {
-    const response = await fetch(`${base}/monitoring/healthz`);
-    expect([response.status, await response.json()]).toEqual([200, { status: 'ok' }]);
+  it('serves its health check, liveness and readiness without a token', async () => {
+    for (const path of ['/monitoring/healthz', '/-/liveness', '/-/readiness']) {
+      const response = await fetch(`${base}${path}`);
+      expect([path, response.status, await response.json()]).toEqual([path, 200, { status: 'ok' }]);
+    }
+  });
+});
+
+describe('the AI gateway before its process is ready', () => {
+  it('answers 503 starting (probes apart) ahead of authentication, then serves', async () => {
+    const issuer = await startTestIssuer();
+    const readiness = new RoleReadiness();
+    const gateway = await buildAiGateway({
+      issuers: [{ issuer: issuer.url }],
+      authority: await TokenAuthority.create({ issuer: AUDIENCE }),
+      logger: serviceLogger('ai-gateway-starting'),
+      readiness,
+    });
+    try {
+      const completion = () =>
+        gateway.inject({ method: 'POST', url: '/v2/completions', payload: completionBody });
+      const starting = await completion();
+      expect([starting.statusCode, starting.headers['retry-after'], starting.json()]).toEqual([
+        503,
+        '1',
+        { message: '503 Service Unavailable: starting' },
+      ]);
+      const probe = await gateway.inject({ method: 'GET', url: '/-/readiness' });
+      expect([probe.statusCode, probe.json()]).toEqual([503, { status: 'starting' }]);
+      expect((await gateway.inject({ method: 'GET', url: '/-/liveness' })).statusCode).toBe(200);
+
+      readiness.markReady();
+      expect((await completion()).statusCode).toBe(401);
+      expect((await gateway.inject({ method: 'GET', url: '/-/readiness' })).statusCode).toBe(200);
+    } finally {
+      await gateway.close();
+      await issuer.close();
+    }
   });
 });

@@ -17,6 +17,7 @@ import { INSTANCE_ID, serviceLogger, startTestIssuer, type TestIssuer } from './
 const PYTHON = '/usr/bin/python3';
 const run = promisify(execFile);
 const CLIENT = fileURLToPath(new URL('./support/workflow_peer_client.py', import.meta.url));
+const HEALTH_PROBE = fileURLToPath(new URL('./support/health_peer_client.py', import.meta.url));
 
 describe('a Python gRPC client (python3-grpcio, stubs from our .proto)', () => {
   let issuer: TestIssuer;
@@ -39,6 +40,16 @@ describe('a Python gRPC client (python3-grpcio, stubs from our .proto)', () => {
       `--python_out=${stubsDir}`,
       `--grpc_python_out=${stubsDir}`,
       'workflow_service.proto',
+    ]);
+    // The health stubs go to the top of the stubs directory (see health_peer_client.py).
+    await run(PYTHON, [
+      '-m',
+      'grpc_tools.protoc',
+      '-I',
+      join(PROTO_DIR, 'grpc/health/v1'),
+      `--python_out=${stubsDir}`,
+      `--grpc_python_out=${stubsDir}`,
+      'health.proto',
     ]);
   });
   afterAll(async () => {
@@ -83,5 +94,17 @@ describe('a Python gRPC client (python3-grpcio, stubs from our .proto)', () => {
     expect(result.actions[1]!.request_id).toBe('py-1:step-0');
     expect(result.execute_with_instance_token).toBe('UNAUTHENTICATED');
     expect(result.generate_without_token).toBe('UNAUTHENTICATED');
+  });
+
+  it('probes the standard health service: SERVING, NOT_FOUND for an unknown service, Watch', async () => {
+    const { stdout } = await run(PYTHON, [HEALTH_PROBE], {
+      env: { PATH: process.env.PATH, STUBS_DIR: stubsDir, WORKFLOW_SERVICE_ADDRESS: service.address },
+    });
+    expect(JSON.parse(stdout)).toEqual({
+      server: 'SERVING',
+      service: 'SERVING',
+      unknown: 'NOT_FOUND',
+      watch_first: 'SERVING',
+    });
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { loadSettings, type Settings } from '../../src/config/settings.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import type { RoleReadiness } from '../../src/runtime/role-readiness.ts';
 import { startInstance, type RunningInstance } from '../../src/runtime/start-instance.ts';
 import type { Engine } from '../../src/store/database.ts';
 import type { Clock } from '../../src/util/clock.ts';
@@ -35,7 +36,14 @@ export interface TestInstance extends RunningInstance {
  * run's log directory so the leak check sees everything it printed.
  */
 export async function startTestInstance(
-  options: { engine?: Engine; env?: Record<string, string>; clock?: Clock; name?: string } = {},
+  options: {
+    engine?: Engine;
+    env?: Record<string, string>;
+    clock?: Clock;
+    name?: string;
+    /** The test's own, to mark ready (or draining) itself; default: ready once listening. */
+    readiness?: RoleReadiness;
+  } = {},
 ): Promise<TestInstance> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-data-'));
@@ -52,7 +60,11 @@ export async function startTestInstance(
     level: settings.logLevel,
     destination: pino.destination({ dest: logFile, sync: true }),
   });
-  const running = await startInstance(settings, { logger, clock: options.clock });
+  const running = await startInstance(settings, {
+    logger,
+    clock: options.clock,
+    readiness: options.readiness,
+  });
   return {
     ...running,
     settings,

@@ -1,6 +1,9 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createVerifier, type IssuerConfig, type TokenAuthority, type VerifierOptions } from '@tessera/sdk';
 import { cloudConnectorAuth } from '@tessera/sdk/fastify';
+import { installReadinessGate } from '../../http/readiness-gate.ts';
+import { healthRoutes } from '../../http/routes/health.routes.ts';
+import { RoleReadiness } from '../../runtime/role-readiness.ts';
 import { registerCompletionRoutes } from './completion.routes.ts';
 import { installCors } from './cors.ts';
 import { createLocalModelProvider, type ModelProvider } from './model-provider.ts';
@@ -39,6 +42,8 @@ export interface AiGatewayOptions {
   /** Verifier tuning (cooldowns, cache size, clock); issuers and audience come from above. */
   verifier?: Omit<VerifierOptions, 'issuers' | 'audience'>;
   logger?: FastifyBaseLogger;
+  /** Answers 503 (probes apart) until this is marked ready; default: ready at once. */
+  readiness?: RoleReadiness;
 }
 
 /**
@@ -72,6 +77,10 @@ export async function buildAiGateway(options: AiGatewayOptions): Promise<Fastify
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: 1024 * 1024,
   }) as unknown as FastifyInstance;
+  const readiness = options.readiness ?? new RoleReadiness();
+  if (!options.readiness) readiness.markReady();
+  // Ahead of CORS and authentication, as on every other HTTP role.
+  installReadinessGate(app, readiness);
   installCors(app, options.allowedOrigins ?? []);
   // The instance's API headers (src/http/response-headers.ts), kept here because the gateway stands
   // on its own: its answers carry user tokens, and none is a document to sniff or cache.
@@ -83,6 +92,7 @@ export async function buildAiGateway(options: AiGatewayOptions): Promise<Fastify
   await app.register(cloudConnectorAuth, { verifier });
 
   app.get('/monitoring/healthz', { config: { public: true } }, async () => ({ status: 'ok' }));
+  await app.register(healthRoutes, { readiness });
   registerCompletionRoutes(app, options.provider ?? createLocalModelProvider());
   registerUserAccessTokenRoute(app, {
     authority: options.authority,

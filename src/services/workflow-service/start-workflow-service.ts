@@ -1,11 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
 import { createVerifier, TokenAuthority, type IssuerConfig, type VerifierOptions } from '@tessera/sdk';
 import { createGrpcAuthInterceptor } from '@tessera/sdk/grpc';
+import { RoleReadiness } from '../../runtime/role-readiness.ts';
 import { executeWorkflowHandler, type WorkflowLogger } from './execute-workflow.handler.ts';
 import { generateTokenHandler, USER_TOKEN_LIFETIME_SECONDS } from './generate-token.handler.ts';
+import { healthService } from './health-service.ts';
 import { revokeWorkflowTokensHandler } from './revoke-workflow-tokens.handler.ts';
 import { WorkflowRevocations } from './workflow-revocations.ts';
-import { HEALTH_CHECK_PATH, WORKFLOW_SERVICE_PATH, workflowProtos } from './workflow-protos.ts';
+import { HEALTH_SERVICE_PATH, WORKFLOW_SERVICE_PATH, workflowProtos } from './workflow-protos.ts';
 
 /** Unit primitives the workflow service honours: the scopes its user tokens may carry. */
 export const WORKFLOW_SERVICE_UNIT_PRIMITIVES = [
@@ -30,6 +32,11 @@ export interface WorkflowServiceOptions {
   /** Verifier tuning (cooldowns, cache size, clock) for instance tokens. */
   verifier?: Omit<VerifierOptions, 'issuers' | 'audience'>;
   logger?: WorkflowLogger & { warn(fields: object, message: string): void };
+  /**
+   * What the standard health service reports (SERVING only while ready); default: ready once bound.
+   * Pass one to mark ready when the whole process is, and draining on SIGTERM.
+   */
+  readiness?: RoleReadiness;
 }
 
 export interface RunningWorkflowService {
@@ -37,6 +44,7 @@ export interface RunningWorkflowService {
   address: string;
   port: number;
   authority: TokenAuthority;
+  readiness: RoleReadiness;
   close(): Promise<void>;
 }
 
@@ -47,7 +55,7 @@ export interface RunningWorkflowService {
  * instance tokens from the configured issuers only; `ExecuteWorkflow` accepts only the service's own
  * user tokens (an instance token there is UNAUTHENTICATED: wrong issuer). `RevokeWorkflowTokens` is
  * authenticated like `GenerateToken`; its revocations live in this process's memory (one replica).
- * The health check is public.
+ * The standard health service (`grpc.health.v1.Health`, Check and Watch) is public.
  *
  * @example
  * ```ts
@@ -83,7 +91,8 @@ export async function startWorkflowService(options: WorkflowServiceOptions): Pro
         scopes: ['duo_workflow_execute_workflow', 'duo_agent_platform'],
         verifier: userTokens,
       },
-      [HEALTH_CHECK_PATH]: 'public',
+      [`${HEALTH_SERVICE_PATH}/Check`]: 'public',
+      [`${HEALTH_SERVICE_PATH}/Watch`]: 'public',
     },
   });
   const server = new grpc.Server({ interceptors: [interceptor] });
@@ -97,12 +106,9 @@ export async function startWorkflowService(options: WorkflowServiceOptions): Pro
     RevokeWorkflowTokens: revokeWorkflowTokensHandler({ revocations, logger }),
     ExecuteWorkflow: executeWorkflowHandler({ logger, revocations }),
   });
-  server.addService(protos.grpc.health.v1.Health.service, {
-    Check: (
-      _call: grpc.ServerUnaryCall<unknown, unknown>,
-      callback: grpc.sendUnaryData<{ status: string }>,
-    ) => callback(null, { status: 'SERVING' }),
-  });
+  const readiness = options.readiness ?? new RoleReadiness();
+  const health = healthService(readiness, [WORKFLOW_SERVICE_PATH.slice(1)]);
+  server.addService(protos.grpc.health.v1.Health.service, health.handlers);
 
   const host = options.host ?? '127.0.0.1';
   const dialHost = host.includes(':') ? `[${host}]` : host;
@@ -113,13 +119,16 @@ export async function startWorkflowService(options: WorkflowServiceOptions): Pro
       (error, bound) => (error ? reject(error) : resolve(bound)),
     ),
   );
+  if (!options.readiness) readiness.markReady();
   logger.info({ port }, 'workflow service listening');
   return {
     address: `${dialHost}:${port}`,
     port,
     authority,
+    readiness,
     close: () =>
       new Promise<void>((resolve) => {
+        health.close();
         // Give in-flight calls a moment to finish, then cut whatever is left.
         const timer = setTimeout(() => server.forceShutdown(), 2000);
         server.tryShutdown(() => {

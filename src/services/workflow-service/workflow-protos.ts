@@ -6,10 +6,17 @@ import * as protoLoader from '@grpc/proto-loader';
 export const PROTO_DIR = fileURLToPath(new URL('../../../proto/', import.meta.url));
 
 export const WORKFLOW_SERVICE_PATH = '/tessera.workflow.v1.WorkflowService';
-export const HEALTH_CHECK_PATH = '/grpc.health.v1.Health/Check';
+export const HEALTH_SERVICE_PATH = '/grpc.health.v1.Health';
 
 // Messages as proto-loader hands them over with the options below: camelCase fields, int64 as number,
 // and the name of the set `oneof` member in `event` / `action`.
+export interface HealthCheckRequest {
+  service: string;
+}
+export type ServingStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
+export interface HealthCheckResponse {
+  status: ServingStatus;
+}
 export interface GenerateTokenRequest {
   workflowDefinition: string;
   workflowId: string;

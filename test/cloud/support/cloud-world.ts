@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { SEALED } from '../../../src/cloud/instance/cloud-connector-deps.ts';
 import { cloudConnectorState } from '../../../src/cloud/instance/instance-identity.ts';
 import { loadSettings } from '../../../src/config/settings.ts';
+import type { RoleReadiness } from '../../../src/runtime/role-readiness.ts';
 import { startAiGateway, type RunningAiGateway } from '../../../src/runtime/start-ai-gateway.ts';
 import {
   startLicenseAuthority,
@@ -42,7 +43,7 @@ export interface TestAuthority {
 }
 
 export async function startTestAuthority(
-  options: { env?: Record<string, string>; port?: number; clock?: Clock } = {},
+  options: { env?: Record<string, string>; port?: number; clock?: Clock; readiness?: RoleReadiness } = {},
 ): Promise<TestAuthority> {
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
@@ -62,6 +63,7 @@ export async function startTestAuthority(
     startLicenseAuthority(settings, {
       logger: serviceLogger(`license-authority-${port}`),
       clock: options.clock,
+      readiness: options.readiness,
     });
   const authority: TestAuthority = {
     url,
