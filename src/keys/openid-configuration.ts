@@ -91,6 +91,8 @@ export function openidConfiguration(externalUrl: string): OpenidConfiguration {
       'authorization_code',
       'refresh_token',
       'urn:ietf:params:oauth:grant-type:device_code',
+      // RFC 8693, for trusted clients only (composite identity).
+      'urn:ietf:params:oauth:grant-type:token-exchange',
     ],
     token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
     subject_types_supported: ['public'],

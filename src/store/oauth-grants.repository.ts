@@ -71,6 +71,24 @@ export async function findOAuthGrantsByWorkflow(db: Executor, workflowId: string
     .execute();
 }
 
+/** The newest live grant a person gave an application by signing in (not a composite grant). */
+export async function findLatestLiveConsent(
+  db: Executor,
+  applicationId: number,
+  userId: number,
+): Promise<OAuthGrant | undefined> {
+  return db
+    .selectFrom('oauth_grants')
+    .selectAll()
+    .where('application_id', '=', applicationId)
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where('flow', '!=', 'composite')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 /**
  * Revokes the grant and every token pair in it; a grant already revoked keeps its first reason.
  * Returns whether this call revoked it.

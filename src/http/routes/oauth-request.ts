@@ -29,6 +29,16 @@ export function param(params: FormParams, name: string): string | undefined {
   return value;
 }
 
+/** A parameter that may be repeated (RFC 8693's `audience`); undefined when absent. */
+export function repeated(params: FormParams, name: string): string[] | undefined {
+  const value = params[name];
+  if (value === undefined || value === null || value === '') return undefined;
+  const values = Array.isArray(value) ? value : [value];
+  if (!values.every((v) => typeof v === 'string' && v !== ''))
+    throw new OAuthError('invalid_request', `The parameter ${name} is malformed.`);
+  return values as string[];
+}
+
 /**
  * The client credentials of a request: HTTP basic (`client_secret_basic`, whose parts are
  * form-encoded, RFC 6749 §2.3.1) or `client_id`/`client_secret` fields (`client_secret_post`); a public

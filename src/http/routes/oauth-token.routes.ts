@@ -8,6 +8,8 @@ import { oauthDeps } from '../../tokens/oauth/oauth-deps.ts';
 import { OAuthError } from '../../tokens/oauth/oauth-error.ts';
 import { parseScopes } from '../../tokens/oauth/oauth-scopes.ts';
 import { redeemRefreshToken } from '../../tokens/oauth/refresh-token.grant.ts';
+import { exchangeToken, TOKEN_EXCHANGE_GRANT_TYPE } from '../../tokens/oauth/token-exchange.grant.ts';
+import { authenticatorFor } from '../../tokens/token-authenticator.ts';
 import { introspectToken } from '../../tokens/oauth/token-introspection.ts';
 import { revokePresentedToken } from '../../tokens/oauth/token-revocation.ts';
 import {
@@ -17,11 +19,12 @@ import {
   installOAuthErrorHandler,
   noStore,
   param,
+  repeated,
 } from './oauth-request.ts';
 
 /**
  * The OAuth endpoints clients call directly, at the platform's paths: the token endpoint (authorization
- * code with PKCE, rotating refresh token, device code), revocation (RFC 7009), introspection (RFC
+ * code with PKCE, rotating refresh token, device code, RFC 8693 token exchange), revocation (RFC 7009), introspection (RFC
  * 7662) and device authorization (RFC 8628). Every one authenticates the client first.
  */
 export async function oauthTokenRoutes(
@@ -30,6 +33,8 @@ export async function oauthTokenRoutes(
 ): Promise<void> {
   const deps = oauthDeps(options.context);
   installOAuthErrorHandler(app);
+  const authenticators = options.context.tokenAuthenticators;
+  const prefix = options.context.settings.tokenPrefix;
 
   const authenticated = async (request: Parameters<typeof formParams>[0]) => {
     const params = formParams(request);
@@ -56,6 +61,26 @@ export async function oauthTokenRoutes(
         });
       case DEVICE_CODE_GRANT_TYPE:
         return redeemDeviceCode(deps, actor, application, param(params, 'device_code'));
+      case TOKEN_EXCHANGE_GRANT_TYPE:
+        return exchangeToken(
+          options.context,
+          actor,
+          application,
+          {
+            subjectToken: param(params, 'subject_token'),
+            subjectTokenType: param(params, 'subject_token_type'),
+            actorToken: param(params, 'actor_token'),
+            actorTokenType: param(params, 'actor_token_type'),
+            requestedTokenType: param(params, 'requested_token_type'),
+            scopes: parseScopes(param(params, 'scope')),
+            audience: repeated(params, 'audience'),
+          },
+          // The actor's own token, judged by the authenticator of its prefix like any API credential.
+          async (token) =>
+            (await authenticatorFor(authenticators, token, prefix)?.authenticate(token, {
+              ip: request.ip,
+            })) ?? null,
+        );
       case undefined:
         throw new OAuthError('invalid_request', 'Missing required parameter: grant_type.');
       default:

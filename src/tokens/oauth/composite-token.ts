@@ -29,6 +29,8 @@ export interface CompositeTokenInput {
   workflowId?: string;
   /** Who asked, for the audit log; the system by default. */
   actor?: Actor;
+  /** How it was obtained, for the audit log: `composite` (the instance's own), `token_exchange`. */
+  via?: string;
 }
 
 /** A composite token just issued: the one copy of its secret, and what revokes it. */
@@ -103,7 +105,7 @@ export async function issueCompositeToken(
       scopes,
       refresh: false,
       lifetimeSeconds: expiresInSeconds,
-      via: 'composite',
+      via: input.via ?? 'composite',
     });
     return { grant, pair };
   });

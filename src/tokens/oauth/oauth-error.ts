@@ -1,4 +1,4 @@
-/** The `error` values of RFC 6749 §4.1.2.1 and §5.2, RFC 8628 §3.5 and RFC 6750 §3.1 that Tessera returns. */
+/** The `error` values of RFC 6749 §4.1.2.1 and §5.2, RFC 8628 §3.5, RFC 6750 §3.1 and RFC 8693 §2.2.2 that Tessera returns. */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -7,6 +7,7 @@ export type OAuthErrorCode =
   | 'unsupported_grant_type'
   | 'unsupported_response_type'
   | 'invalid_scope'
+  | 'invalid_target'
   | 'access_denied'
   | 'server_error'
   | 'authorization_pending'
@@ -23,6 +24,7 @@ const STATUS: Record<OAuthErrorCode, number> = {
   unsupported_grant_type: 400,
   unsupported_response_type: 400,
   invalid_scope: 400,
+  invalid_target: 400,
   access_denied: 400,
   server_error: 500,
   authorization_pending: 400,

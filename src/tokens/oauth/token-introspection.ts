@@ -1,3 +1,4 @@
+import { compositeIdentityOf } from '../../identity/composite-identity.ts';
 import type { OAuthApplication } from '../../store/oauth.tables.ts';
 import { findUserById } from '../../store/users.repository.ts';
 import type { OAuthDeps } from './oauth-deps.ts';
@@ -17,6 +18,8 @@ export type Introspection =
       exp?: number;
       iat: number;
       sub: string;
+      /** RFC 8693 §4.1: a composite token's actor, the service account acting for `sub`. */
+      act?: { sub: string; username: string };
     };
 
 const INACTIVE = { active: false } as const;
@@ -43,14 +46,20 @@ export async function introspectToken(
   if (type === 'access_token' && !principal) return INACTIVE;
   const owner = principal?.user ?? (await findUserById(deps.db, grant.user_id));
   if (!owner || owner.state !== 'active') return INACTIVE;
+  // A composite token is the person's (`sub`), acted on by the service account (`act`), as RFC 8693 puts it.
+  const composite = principal ? compositeIdentityOf(principal.user) : undefined;
+  const subject = composite?.scopedUser ?? owner;
   return {
     active: true,
     scope: scopeString(storedScopes(token.scopes)),
     client_id: application.uid,
-    username: owner.username,
+    username: subject.username,
     token_type: type === 'access_token' ? 'Bearer' : 'refresh_token',
     ...(type === 'access_token' ? { exp: seconds(token.expires_at) } : {}),
     iat: seconds(token.created_at),
-    sub: String(owner.id),
+    sub: String(subject.id),
+    ...(composite
+      ? { act: { sub: String(composite.serviceAccount.id), username: composite.serviceAccount.username } }
+      : {}),
   };
 }
