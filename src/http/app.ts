@@ -5,6 +5,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { installRequestConventions, parseUrlEncoded } from './request-conventions.ts';
 import { installApiResponseHeaders } from './response-headers.ts';
+import { installParameterDeclarations } from './route-parameters.ts';
 import { recordRouteTable } from './route-table.ts';
 import { isOffSiteRelativeLocation } from './safe-redirect.ts';
 
@@ -36,6 +37,7 @@ export function createHttpApp(options: {
   }) as unknown as FastifyInstance;
 
   recordRouteTable(app);
+  installParameterDeclarations(app);
   installRequestConventions(app, BODY_LIMIT);
   void app.register(cookie);
   installErrorHandling(app);
