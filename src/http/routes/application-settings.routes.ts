@@ -6,6 +6,7 @@ import { instanceAutoDevOps, setInstanceAutoDevOps } from '../../tokens/deploy/a
 import { deployTokenDeps } from '../../tokens/deploy/deploy-token-deps.ts';
 import { apiParams, optionalBoolean } from '../api-params.ts';
 import { READ_API, WRITE_API, actorOf, requireScope } from '../authenticate.ts';
+import { parameters } from '../route-parameters.ts';
 
 /**
  * `GET|PUT /api/v4/application/settings` (administrators): the instance settings an administrator
@@ -30,10 +31,24 @@ export async function applicationSettingsRoutes(
     return current();
   });
 
-  app.put('/api/v4/application/settings', async (request) => {
-    admin(request, WRITE_API);
-    const autoDevOps = optionalBoolean(apiParams(request), 'auto_devops_enabled');
-    if (autoDevOps !== undefined) await setInstanceAutoDevOps(deps, actorOf(request), autoDevOps);
-    return current();
-  });
+  app.put(
+    '/api/v4/application/settings',
+    {
+      schema: parameters(
+        {
+          auto_devops_enabled: {
+            type: 'boolean',
+            description: 'Auto DevOps for all projects that follow the instance default',
+          },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request) => {
+      admin(request, WRITE_API);
+      const autoDevOps = optionalBoolean(apiParams(request), 'auto_devops_enabled');
+      if (autoDevOps !== undefined) await setInstanceAutoDevOps(deps, actorOf(request), autoDevOps);
+      return current();
+    },
+  );
 }

@@ -107,6 +107,10 @@ export async function projectsRoutes(
           visibility: { type: 'string', enum: VISIBILITIES, description: 'Visibility (default private)' },
           description: { type: 'string', description: 'Description' },
           default_branch: { type: 'string', description: 'Default branch name' },
+          auto_devops_enabled: {
+            type: 'boolean',
+            description: 'Auto DevOps for this project; the instance default when left out',
+          },
           initialize_with_readme: {
             type: 'boolean',
             description: 'Make a first commit with a README on the default branch',
