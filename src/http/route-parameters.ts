@@ -56,6 +56,12 @@ export function parameters(specs: ParameterSpecs, options: { in: ParameterLocati
   return options.in === 'query' ? { querystring: schema } : { body: schema };
 }
 
+/**
+ * A write that takes nothing but its path (`POST …/block`), said so: every write route declares what
+ * it reads, even when that is nothing, and reading anything there is a bug.
+ */
+export const NO_PARAMETERS: FastifySchema = parameters({}, { in: 'body' });
+
 function propertyOf(spec: ParameterSpec): Record<string, unknown> {
   const { required: _required, ...rest } = spec;
   if (rest.type === 'array') {
@@ -125,7 +131,9 @@ export function installParameterDeclarations(app: FastifyInstance): void {
     const declarations = parts.filter((part) => DECLARED_NAMES.has(part as object));
     if (declarations.length === 0) return;
     if (declarations.length !== parts.length) {
-      throw new Error(`${String(route.method)} ${route.url} mixes parameter declarations with validating schemas`);
+      throw new Error(
+        `${String(route.method)} ${route.url} mixes parameter declarations with validating schemas`,
+      );
     }
     route.validatorCompiler = acceptEverything;
   });

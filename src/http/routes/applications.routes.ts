@@ -16,7 +16,7 @@ import { pageRequest, sendPage } from '../pagination.ts';
 import { presentOAuthApplication } from '../presenters/oauth-application.presenter.ts';
 import { numericId } from './access-token-request.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
-import { PAGINATION, parameters } from '../route-parameters.ts';
+import { PAGINATION, parameters, NO_PARAMETERS } from '../route-parameters.ts';
 
 type IdParams = { Params: { id: string } };
 
@@ -104,7 +104,7 @@ export async function applicationsRoutes(
       },
     );
 
-    app.get(base, { schema: parameters({ ...PAGINATION }, { in: 'query' }) }, async (request, reply) => {
+    app.get(base, { schema: parameters(PAGINATION, { in: 'query' }) }, async (request, reply) => {
       const ownerId = ownerFor(request, READ_API);
       const page = pageRequest(request);
       const { applications, total } = await listApplications(deps, ownerId, page);
@@ -126,12 +126,16 @@ export async function applicationsRoutes(
       return reply.status(204).send();
     });
 
-    app.post<IdParams>(`${base}/:id/renew-secret`, CREATES_CREDENTIAL, async (request, reply) => {
-      const ownerId = ownerFor(request, WRITE_API);
-      const id = numericId(request.params.id);
-      if (Number.isNaN(id)) throw notFound('Application');
-      const renewed = await renewApplicationSecret(deps, actorOf(request), id, ownerId);
-      return reply.status(201).send(presentOAuthApplication(renewed.application, renewed.secret));
-    });
+    app.post<IdParams>(
+      `${base}/:id/renew-secret`,
+      { ...CREATES_CREDENTIAL, schema: NO_PARAMETERS },
+      async (request, reply) => {
+        const ownerId = ownerFor(request, WRITE_API);
+        const id = numericId(request.params.id);
+        if (Number.isNaN(id)) throw notFound('Application');
+        const renewed = await renewApplicationSecret(deps, actorOf(request), id, ownerId);
+        return reply.status(201).send(presentOAuthApplication(renewed.application, renewed.secret));
+      },
+    );
   }
 }

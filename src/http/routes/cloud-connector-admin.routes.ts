@@ -4,7 +4,7 @@ import { forbidden } from '../../errors/tessera-error.ts';
 import type { Principal } from '../../identity/principal.ts';
 import { apiParams, requiredString } from '../api-params.ts';
 import { READ_API, WRITE_API, actorOf, requireScope } from '../authenticate.ts';
-import { parameters } from '../route-parameters.ts';
+import { parameters, NO_PARAMETERS } from '../route-parameters.ts';
 
 /** An administrator with a credential carrying one of `scopes`; 401/403 otherwise. */
 export function requireAdmin(request: FastifyRequest, scopes: readonly string[]): Principal {
@@ -49,7 +49,7 @@ export async function cloudConnectorAdminRoutes(
     },
   );
 
-  app.post('/api/v4/admin/cloud_connector/sync', async (request) => {
+  app.post('/api/v4/admin/cloud_connector/sync', { schema: NO_PARAMETERS }, async (request) => {
     requireAdmin(request, WRITE_API);
     return cloud.syncNow();
   });

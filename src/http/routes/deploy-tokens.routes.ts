@@ -27,6 +27,7 @@ import {
   newDeployTokenRequest,
 } from './deploy-token-request.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
+import { NO_PARAMETERS } from '../route-parameters.ts';
 
 type ResourceParams = { Params: { id: string } };
 type TokenParams = { Params: { id: string; token_id: string } };
@@ -133,15 +134,19 @@ export async function deployTokensRoutes(
       return reply.status(204).send();
     });
 
-    app.post<TokenParams>(`${base}/:token_id/rotate`, CREATES_CREDENTIAL, async (request) => {
-      const principal = requireScope(request, WRITE_API);
-      const resource = await resourceOf(request.params.id);
-      const tokenId = numericId(request.params.token_id);
-      const rotated = await rotateDeployToken(deps, actorOf(request), principal.user, resource, tokenId);
-      return {
-        ...presentDeployToken(rotated.token, clock, rotated.plaintext),
-        previous_token_expires_at: rotated.previousValidUntil,
-      };
-    });
+    app.post<TokenParams>(
+      `${base}/:token_id/rotate`,
+      { ...CREATES_CREDENTIAL, schema: NO_PARAMETERS },
+      async (request) => {
+        const principal = requireScope(request, WRITE_API);
+        const resource = await resourceOf(request.params.id);
+        const tokenId = numericId(request.params.token_id);
+        const rotated = await rotateDeployToken(deps, actorOf(request), principal.user, resource, tokenId);
+        return {
+          ...presentDeployToken(rotated.token, clock, rotated.plaintext),
+          previous_token_expires_at: rotated.previousValidUntil,
+        };
+      },
+    );
   }
 }

@@ -65,7 +65,7 @@ export async function jobTokenScopeRoutes(
 
   app.get<{ Params: Params }>(
     `${base}/allowlist`,
-    { schema: parameters({ ...PAGINATION }, { in: 'query' }) },
+    { schema: parameters(PAGINATION, { in: 'query' }) },
     async (request, reply) => {
       const projects = await allowlistedProjects(deps, acting(request, READ_API), request.params.id);
       const names = new NamespaceNames(db);
@@ -112,7 +112,7 @@ export async function jobTokenScopeRoutes(
 
   app.get<{ Params: Params }>(
     `${base}/groups_allowlist`,
-    { schema: parameters({ ...PAGINATION }, { in: 'query' }) },
+    { schema: parameters(PAGINATION, { in: 'query' }) },
     async (request, reply) => {
       const groups = await allowlistedGroups(deps, acting(request, READ_API), request.params.id);
       return sendArrayPage(
@@ -157,7 +157,7 @@ export async function jobTokenScopeRoutes(
 
   app.get<{ Params: Params }>(
     `${base}/authorizations`,
-    { schema: parameters({ ...PAGINATION }, { in: 'query' }) },
+    { schema: parameters(PAGINATION, { in: 'query' }) },
     async (request, reply) =>
       sendArrayPage(
         request,

@@ -12,7 +12,7 @@ import { apiQuery, requiredInteger } from '../api-params.ts';
 import { actorOf, requireScope, WRITE_API } from '../authenticate.ts';
 import { optionalReader } from '../optional-reader.ts';
 import { pageRequest, sendPage } from '../pagination.ts';
-import { PAGINATION, parameters } from '../route-parameters.ts';
+import { PAGINATION, parameters, NO_PARAMETERS } from '../route-parameters.ts';
 import { jobView } from './ci-job-view.ts';
 
 const STATUSES: readonly JobStatus[] = [
@@ -99,12 +99,16 @@ export async function jobsRoutes(app: FastifyInstance, options: { context: Insta
     return reply.type('text/plain; charset=utf-8').send(job.trace);
   });
 
-  app.post<{ Params: Params }>('/api/v4/projects/:id/jobs/:job_id/cancel', async (request) => {
-    const principal = requireScope(request, WRITE_API);
-    const { project } = await authorizeProject(db, principal.user, request.params.id, canWriteRepository);
-    const job = await findProjectJob(db, project.id, requiredInteger(request.params, 'job_id'));
-    if (!job) throw notFound('Job');
-    await cancelJob(deps, job, actorOf(request));
-    return jobView(db, (await findJobById(db, job.id))!, url);
-  });
+  app.post<{ Params: Params }>(
+    '/api/v4/projects/:id/jobs/:job_id/cancel',
+    { schema: NO_PARAMETERS },
+    async (request) => {
+      const principal = requireScope(request, WRITE_API);
+      const { project } = await authorizeProject(db, principal.user, request.params.id, canWriteRepository);
+      const job = await findProjectJob(db, project.id, requiredInteger(request.params, 'job_id'));
+      if (!job) throw notFound('Job');
+      await cancelJob(deps, job, actorOf(request));
+      return jobView(db, (await findJobById(db, job.id))!, url);
+    },
+  );
 }

@@ -14,7 +14,7 @@ import {
 import { unauthorized } from '../../errors/tessera-error.ts';
 import { apiParams, optionalString, requiredInteger, requiredString } from '../api-params.ts';
 import { presentedToken } from '../authenticate.ts';
-import { parameters } from '../route-parameters.ts';
+import { parameters, NO_PARAMETERS } from '../route-parameters.ts';
 
 const ADMIN_ACTOR = (request: FastifyRequest): Actor => ({
   userId: null,
@@ -71,7 +71,7 @@ export async function licenseAuthorityAdminRoutes(
     showLicense(deps, requiredInteger(request.params as Record<string, unknown>, 'id')),
   );
 
-  app.post('/api/v1/admin/licenses/:id/revoke', async (request) =>
+  app.post('/api/v1/admin/licenses/:id/revoke', { schema: NO_PARAMETERS }, async (request) =>
     revokeLicense(
       deps,
       ADMIN_ACTOR(request),
@@ -79,7 +79,7 @@ export async function licenseAuthorityAdminRoutes(
     ),
   );
 
-  app.post('/api/v1/admin/signing_keys/rotate', async (request) =>
+  app.post('/api/v1/admin/signing_keys/rotate', { schema: NO_PARAMETERS }, async (request) =>
     deps.keys.rotate(LICENSE_AUTHORITY_KEY_ROLE, ADMIN_ACTOR(request)),
   );
 }

@@ -16,7 +16,7 @@ import { optionalReader } from '../optional-reader.ts';
 import { pageRequest, sendArrayPage, sendPage } from '../pagination.ts';
 import { presentPipeline, presentPipelineBasic } from '../presenters/ci.presenter.ts';
 import { jobView } from './ci-job-view.ts';
-import { PAGINATION, parameters } from '../route-parameters.ts';
+import { PAGINATION, parameters, NO_PARAMETERS } from '../route-parameters.ts';
 
 const STATUSES: readonly PipelineStatus[] = [
   'created',
@@ -104,7 +104,7 @@ export async function pipelinesRoutes(
 
   app.get<{ Params: Params }>(
     '/api/v4/projects/:id/pipelines/:pipeline_id/jobs',
-    { schema: parameters({ ...PAGINATION }, { in: 'query' }) },
+    { schema: parameters(PAGINATION, { in: 'query' }) },
     async (request, reply) => {
       const { pipeline } = await readablePipeline(optionalReader(request), request.params);
       const jobs = await listPipelineJobs(db, pipeline.id);
@@ -140,13 +140,17 @@ export async function pipelinesRoutes(
     },
   );
 
-  app.post<{ Params: Params }>('/api/v4/projects/:id/pipelines/:pipeline_id/cancel', async (request) => {
-    const principal = requireScope(request, WRITE_API);
-    const { project } = await authorizeProject(db, principal.user, request.params.id, canWriteRepository);
-    const found = await findProjectPipeline(db, project.id, requiredInteger(request.params, 'pipeline_id'));
-    if (!found) throw notFound('Pipeline');
-    await cancelPipelineJobs(deps, found.id, actorOf(request));
-    const pipeline = (await findProjectPipeline(db, project.id, found.id))!;
-    return presentPipeline(pipeline, project, principal.user, url);
-  });
+  app.post<{ Params: Params }>(
+    '/api/v4/projects/:id/pipelines/:pipeline_id/cancel',
+    { schema: NO_PARAMETERS },
+    async (request) => {
+      const principal = requireScope(request, WRITE_API);
+      const { project } = await authorizeProject(db, principal.user, request.params.id, canWriteRepository);
+      const found = await findProjectPipeline(db, project.id, requiredInteger(request.params, 'pipeline_id'));
+      if (!found) throw notFound('Pipeline');
+      await cancelPipelineJobs(deps, found.id, actorOf(request));
+      const pipeline = (await findProjectPipeline(db, project.id, found.id))!;
+      return presentPipeline(pipeline, project, principal.user, url);
+    },
+  );
 }

@@ -48,7 +48,7 @@ export async function protectedBranchesRoutes(
 
   app.get<{ Params: { id: string } }>(
     '/api/v4/projects/:id/protected_branches',
-    { schema: parameters({ ...PAGINATION }, { in: 'query' }) },
+    { schema: parameters(PAGINATION, { in: 'query' }) },
     async (request, reply) => {
       const principal = requireScope(request, READ_API);
       const acting = actingUserOf(request, principal);

@@ -25,7 +25,7 @@ import { actingUserOf, READ_API, requireScope, WRITE_API } from '../authenticate
 import { sendArrayPage } from '../pagination.ts';
 import { numericId } from './access-token-request.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
-import { PAGINATION, parameters } from '../route-parameters.ts';
+import { PAGINATION, parameters, NO_PARAMETERS } from '../route-parameters.ts';
 
 type IdParams = { Params: { id: string } };
 
@@ -228,7 +228,7 @@ export async function runnersRoutes(
 
   app.post<IdParams>(
     '/api/v4/runners/:id/reset_authentication_token',
-    CREATES_CREDENTIAL,
+    { ...CREATES_CREDENTIAL, schema: NO_PARAMETERS },
     async (request, reply) => {
       const principal = requireScope(request, WRITE_API);
       const { token } = await resetRunnerToken(
@@ -302,7 +302,7 @@ export async function runnersRoutes(
     },
   );
 
-  app.post('/api/v4/runners', async () => {
+  app.post('/api/v4/runners', { schema: NO_PARAMETERS }, async () => {
     throw REGISTRATION_DISALLOWED;
   });
 }

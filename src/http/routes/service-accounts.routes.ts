@@ -70,7 +70,7 @@ export async function serviceAccountsRoutes(
 
   app.get(
     '/api/v4/service_accounts',
-    { schema: parameters({ ...PAGINATION }, { in: 'query' }) },
+    { schema: parameters(PAGINATION, { in: 'query' }) },
     async (request, reply) => {
       admin(request, READ_API);
       const page = pageRequest(request);
@@ -108,7 +108,7 @@ export async function serviceAccountsRoutes(
 
   app.get<GroupParams>(
     '/api/v4/groups/:id/service_accounts',
-    { schema: parameters({ ...PAGINATION }, { in: 'query' }) },
+    { schema: parameters(PAGINATION, { in: 'query' }) },
     async (request, reply) => {
       const page = pageRequest(request);
       const { accounts, total } = await listServiceAccounts(

@@ -18,7 +18,7 @@ import { apiParams, optionalBoolean, optionalString, requiredString, type ApiPar
 import { actingUserOf, actorOf, READ_API, requireScope, WRITE_API } from '../authenticate.ts';
 import { pageRequest, sendPage } from '../pagination.ts';
 import { presentUser, presentUserBasic, presentUserPrivate } from '../presenters/user.presenter.ts';
-import { PAGINATION, parameters } from '../route-parameters.ts';
+import { PAGINATION, parameters, NO_PARAMETERS } from '../route-parameters.ts';
 
 /** The user endpoints read `read_user` as well as the API scopes, as the platform does. */
 const READ_USER = ['read_user', ...READ_API] as const;
@@ -115,16 +115,20 @@ export async function usersRoutes(
     ['deactivate', deactivateUser],
     ['activate', activateUser],
   ] as const) {
-    app.post<{ Params: { id: string } }>(`/api/v4/users/:id/${action}`, async (request, reply) => {
-      const admin = requireAdmin(request);
-      const user = await userByParam(request.params.id);
-      // An administrator who blocks themself locks the instance's door from the inside.
-      if ((action === 'block' || action === 'deactivate') && user.id === admin.user.id) throw forbidden();
-      await change(db, clock, actorOf(request), user.id);
-      // A blocked user's cached tokens must stop working here at once, not when the cache expires.
-      accessTokenCacheFor(db, clock).forgetOwner(user.id);
-      return reply.status(201).send(true);
-    });
+    app.post<{ Params: { id: string } }>(
+      `/api/v4/users/:id/${action}`,
+      { schema: NO_PARAMETERS },
+      async (request, reply) => {
+        const admin = requireAdmin(request);
+        const user = await userByParam(request.params.id);
+        // An administrator who blocks themself locks the instance's door from the inside.
+        if ((action === 'block' || action === 'deactivate') && user.id === admin.user.id) throw forbidden();
+        await change(db, clock, actorOf(request), user.id);
+        // A blocked user's cached tokens must stop working here at once, not when the cache expires.
+        accessTokenCacheFor(db, clock).forgetOwner(user.id);
+        return reply.status(201).send(true);
+      },
+    );
   }
 
   // `hard_delete` also deletes the groups the user solely owns; without it such a user is a 409.
