@@ -84,16 +84,23 @@ export class UndeclaredParameterError extends Error {
   }
 }
 
+const NOTHING: ReadonlySet<string> = new Set();
+/** A route's query and body names together, made once per route (a route rarely declares both). */
+const ROUTE_NAMES = new WeakMap<object, ReadonlySet<string>>();
+
 /** The names a request's route declares, query and body together; empty when it declares none. */
 function declaredNamesOf(request: FastifyRequest): ReadonlySet<string> {
   const schema = request.routeOptions.schema;
-  const fromQuery = schema?.querystring ? DECLARED_NAMES.get(schema.querystring) : undefined;
-  const fromBody = schema?.body ? DECLARED_NAMES.get(schema.body) : undefined;
-  if (fromQuery && fromBody) return new Set([...fromQuery, ...fromBody]);
-  return fromQuery ?? fromBody ?? NOTHING;
+  if (!schema) return NOTHING;
+  const known = ROUTE_NAMES.get(schema);
+  if (known) return known;
+  const fromQuery = schema.querystring ? DECLARED_NAMES.get(schema.querystring) : undefined;
+  const fromBody = schema.body ? DECLARED_NAMES.get(schema.body) : undefined;
+  const names =
+    fromQuery && fromBody ? new Set([...fromQuery, ...fromBody]) : (fromQuery ?? fromBody ?? NOTHING);
+  ROUTE_NAMES.set(schema, names);
+  return names;
 }
-
-const NOTHING: ReadonlySet<string> = new Set();
 
 /**
  * `params` as the route may read it: reading a name the route does not declare throws. Clients may

@@ -104,6 +104,27 @@ describe('a route that declares its parameters', () => {
     );
   });
 
+  it('may declare some names in the query and others in the body, and reads both', async () => {
+    const app = server();
+    app.post(
+      '/both',
+      {
+        schema: {
+          ...parameters({ token: { type: 'string' } }, { in: 'query' }),
+          ...parameters({ ref: { type: 'string' } }, { in: 'body' }),
+        },
+      },
+      async (request) => {
+        const params = apiParams(request);
+        return { token: params.token, ref: params.ref };
+      },
+    );
+    for (let i = 0; i < 2; i++) {
+      const response = await app.inject({ method: 'POST', url: '/both?token=t', payload: { ref: 'main' } });
+      expect(response.json()).toEqual({ token: 't', ref: 'main' });
+    }
+  });
+
   it('may read `scopes[]`, the spelling a JSON body may use, when it declares `scopes`', async () => {
     const app = server();
     app.post(
