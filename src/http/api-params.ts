@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { badRequest } from '../errors/tessera-error.ts';
+import { declaredView } from './route-parameters.ts';
 
 /*
  * Reading API parameters the way the platform does: from the query string or the body (JSON or
@@ -8,12 +9,20 @@ import { badRequest } from '../errors/tessera-error.ts';
 
 export type ApiParams = Record<string, unknown>;
 
-/** Query and body merged; the body wins. */
+/**
+ * Query and body merged; the body wins. Only the parameters the route declares (route-parameters.ts)
+ * may be read from it.
+ */
 export function apiParams(request: FastifyRequest): ApiParams {
   const body = request.body;
   const fromBody =
     body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as ApiParams) : {};
-  return { ...((request.query ?? {}) as ApiParams), ...fromBody };
+  return declaredView(request, { ...((request.query ?? {}) as ApiParams), ...fromBody });
+}
+
+/** The query string alone, for the few readers that ignore the body; declared as `apiParams`' are. */
+export function apiQuery(request: FastifyRequest): ApiParams {
+  return declaredView(request, { ...((request.query ?? {}) as ApiParams) });
 }
 
 export function optionalString(params: ApiParams, name: string): string | undefined {

@@ -7,6 +7,7 @@ import { installErrorHandling } from './error-handler.ts';
 import { installRequestConventions, parseUrlEncoded } from './request-conventions.ts';
 import { installReadinessGate } from './readiness-gate.ts';
 import { installApiResponseHeaders } from './response-headers.ts';
+import { installParameterDeclarations } from './route-parameters.ts';
 import { recordRouteTable } from './route-table.ts';
 import { isOffSiteRelativeLocation } from './safe-redirect.ts';
 
@@ -41,6 +42,7 @@ export function createHttpApp(options: {
 
   installReadinessGate(app, options.readiness);
   recordRouteTable(app);
+  installParameterDeclarations(app);
   installRequestConventions(app, BODY_LIMIT);
   void app.register(cookie);
   installErrorHandling(app);

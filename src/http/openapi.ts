@@ -4,7 +4,8 @@ import { GITLAB_API_VERSION, TESSERA_VERSION } from '../runtime/version.ts';
 
 /*
  * The OpenAPI 3.1 document of the instance, generated from the route table as Fastify registers it:
- * every route appears, with the parameters it declares and the path parameters its URL names.
+ * every route appears, with the parameters it declares (route-parameters.ts) and the path parameters its
+ * URL names.
  * The schemas here only describe; the routes read and check their parameters themselves (in the
  * platform's error shapes), so nothing declared for the document changes how a request is served.
  */
@@ -71,6 +72,9 @@ const SECURITY_SCHEMES = {
   },
 } as const;
 
+/** Every body is read in each of the encodings GitLab's clients and docs use (request-conventions.ts). */
+const BODY_ENCODINGS = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+
 /** Path parameters the URL names (`:id`), documented as strings: ids and URL-encoded full paths alike. */
 function pathParameters(url: string): FastifySchema['params'] | undefined {
   const names = [...url.matchAll(/:([A-Za-z_]\w*)/g)].map((match) => match[1]!);
@@ -112,6 +116,7 @@ export async function installOpenApi(app: FastifyInstance, externalUrl: string):
       const url = documentedUrl(routeUrl);
       const documented: FastifySchema = { ...schema };
       documented.params ??= pathParameters(url);
+      if (documented.body) documented.consumes ??= BODY_ENCODINGS;
       documented.response ??= { 200: { description: 'Success' }, ...ERROR_RESPONSES };
       return { schema: documented, url };
     },

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { declaredView } from './route-parameters.ts';
 
 /** GitLab's defaults: 20 per page, at most 100. */
 export const DEFAULT_PER_PAGE = 20;
@@ -14,9 +15,12 @@ export interface PageRequest {
   offset: number;
 }
 
-/** The page a request asks for (`page`, `per_page`); absent or nonsensical values fall back to the defaults, as GitLab's do. */
+/**
+ * The page a request asks for (`page`, `per_page`, declared with `PAGINATION`); absent or nonsensical
+ * values fall back to the defaults, as GitLab's do.
+ */
 export function pageRequest(request: FastifyRequest): PageRequest {
-  const query = (request.query ?? {}) as Record<string, unknown>;
+  const query = declaredView(request, (request.query ?? {}) as Record<string, unknown>);
   const page = positive(query.page) ?? 1;
   const perPage = Math.min(positive(query.per_page) ?? DEFAULT_PER_PAGE, MAX_PER_PAGE);
   return { page, perPage, limit: perPage, offset: (page - 1) * perPage };

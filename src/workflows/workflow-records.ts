@@ -11,7 +11,8 @@ import type { User } from '../store/schema.ts';
 import { isoNow } from '../util/clock.ts';
 import { ACTIVE_STATUSES } from './workflow-rules.ts';
 
-const STEP_STATUSES: readonly AiWorkflowStepStatus[] = ['running', 'done', 'failed'];
+/** The statuses a step may report. */
+export const STEP_STATUSES: readonly AiWorkflowStepStatus[] = ['running', 'done', 'failed'];
 const MAX_STEPS = 1000;
 const MAX_TITLE = 255;
 /** A step's output and a note's body are kept up to this many characters. */

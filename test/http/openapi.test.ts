@@ -38,6 +38,65 @@ describe('GET /api/v4/openapi.json', () => {
     expect(missing).toEqual([]);
   });
 
+  /** One operation of the document, as the tests below read it. */
+  interface Operation {
+    parameters?: { in: string; name: string; required?: boolean; schema: Record<string, unknown> }[];
+    requestBody?: { content: Record<string, { schema: BodySchema }> };
+    responses: Record<string, unknown>;
+  }
+  interface BodySchema {
+    properties?: Record<string, Record<string, unknown>>;
+    required?: string[];
+  }
+  const operation = (path: string, method: string) => document.paths[path]?.[method] as Operation;
+  const bodyOf = (op: Operation) => op.requestBody?.content['application/json']?.schema;
+  const queryOf = (op: Operation) => (op.parameters ?? []).filter((p) => p.in === 'query');
+
+  it('documents what every /api/v4 write takes, from the route’s own declaration', () => {
+    const writes = routeTableOf(instance.app).filter(
+      (route) => route.url.startsWith('/api/v4/') && ['POST', 'PUT', 'PATCH'].includes(route.method),
+    );
+    expect(writes.length).toBeGreaterThan(50);
+    // A write that takes nothing says so with an empty declaration; one whose parameters travel in
+    // the query (a webhook's trigger, a runner's log chunk) documents them there.
+    const undocumented = writes.filter((route) => {
+      const op = operation(openApiPath(route.url), route.method.toLowerCase());
+      return !bodyOf(op) && queryOf(op).length === 0;
+    });
+    expect(undocumented).toEqual([]);
+  });
+
+  it('says what a token creation takes: name required, scopes an array, expires_at a date', () => {
+    const body = bodyOf(operation('/api/v4/user/personal_access_tokens', 'post'))!;
+    expect(body.required).toEqual(expect.arrayContaining(['name', 'scopes']));
+    expect(body.required).not.toContain('expires_at');
+    expect(body.properties!.scopes).toMatchObject({ type: 'array', items: { type: 'string' } });
+    expect(body.properties!.expires_at).toMatchObject({ type: 'string', format: 'date' });
+    expect(body.properties!.name!.description).toEqual(expect.any(String));
+
+    const projectToken = bodyOf(operation('/api/v4/projects/{id}/access_tokens', 'post'))!;
+    expect(projectToken.properties!.access_level).toMatchObject({ type: 'integer' });
+    expect(bodyOf(operation('/api/v4/user/personal_access_tokens', 'post'))!.properties).not.toHaveProperty(
+      'access_level',
+    );
+  });
+
+  it('says what a list filters on, with booleans, choices, hashes and pagination', () => {
+    const users = queryOf(operation('/api/v4/users', 'get'));
+    expect(users.find((p) => p.name === 'blocked')?.schema).toMatchObject({ type: 'boolean' });
+    expect(users.map((p) => p.name)).toEqual(expect.arrayContaining(['page', 'per_page', 'search']));
+
+    const tokens = queryOf(operation('/api/v4/personal_access_tokens', 'get'));
+    expect(tokens.find((p) => p.name === 'state')?.schema).toMatchObject({ enum: ['active', 'inactive'] });
+
+    const trigger = bodyOf(operation('/api/v4/projects/{id}/trigger/pipeline', 'post'))!;
+    expect(trigger.required).toEqual(expect.arrayContaining(['token', 'ref']));
+    expect(trigger.properties!.variables).toMatchObject({ type: 'object' });
+
+    const deployToken = bodyOf(operation('/api/v4/projects/{id}/deploy_tokens', 'post'))!;
+    expect((deployToken.properties!.scopes!.items as { enum: string[] }).enum).toContain('read_registry');
+  });
+
   it('names the ways a credential travels, sudo included, and the platform error shapes', () => {
     expect(Object.keys(document.components.securitySchemes!).sort()).toEqual(
       ['basic', 'bearer', 'job_token', 'private_token', 'sudo'].sort(),

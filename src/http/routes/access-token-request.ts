@@ -4,14 +4,72 @@ import type { NewAccessTokenRequest } from '../../tokens/access/access-token-inp
 import type { AccessTokenQuery } from '../../tokens/access/list-access-tokens.ts';
 import {
   apiParams,
+  apiQuery,
   optionalBoolean,
   optionalChoice,
   optionalInteger,
   optionalString,
   type ApiParams,
 } from '../api-params.ts';
+import { PAGINATION, parameters } from '../route-parameters.ts';
 
 /* Parsing of the access token endpoints' parameters: query or body, JSON or form, as on the platform. */
+
+const TOKEN_CREATION = {
+  name: { type: 'string', required: true, description: 'Name of the token' },
+  description: { type: 'string', description: 'Description of the token' },
+  scopes: { type: 'array', items: 'string', required: true, description: 'Scopes the token holds' },
+  expires_at: {
+    type: 'string',
+    format: 'date',
+    description: 'Expiry date (YYYY-MM-DD); the maximum lifetime when left out',
+  },
+} as const;
+
+/** What {@link newTokenRequest} reads: a personal or impersonation token's creation. */
+export const NEW_TOKEN_PARAMETERS = parameters(TOKEN_CREATION, { in: 'body' });
+
+/** What {@link newResourceTokenRequest} reads: a project or group access token's creation. */
+export const NEW_RESOURCE_TOKEN_PARAMETERS = parameters(
+  {
+    ...TOKEN_CREATION,
+    access_level: {
+      type: 'integer',
+      description: "Access level of the token's bot user (10, 15, 20, 30, 40, 50; default 40)",
+    },
+  },
+  { in: 'body' },
+);
+
+/** What {@link rotationExpiresAt} reads. */
+export const ROTATION_PARAMETERS = parameters(
+  {
+    expires_at: {
+      type: 'string',
+      format: 'date',
+      description: 'Expiry date of the new token; a week from now when left out',
+    },
+  },
+  { in: 'body' },
+);
+
+/** What {@link tokenQuery} reads, with the list's pagination. */
+export const TOKEN_QUERY_PARAMETERS = parameters(
+  {
+    ...PAGINATION,
+    user_id: { type: 'integer', description: "Only this user's tokens (administrators)" },
+    state: { type: 'string', enum: ['active', 'inactive'], description: 'Only active or inactive tokens' },
+    revoked: { type: 'boolean', description: 'Only revoked, or only unrevoked, tokens' },
+    search: { type: 'string', description: 'Tokens whose name contains this' },
+    created_after: { type: 'string', format: 'date-time', description: 'Created after this time' },
+    created_before: { type: 'string', format: 'date-time', description: 'Created before this time' },
+    expires_after: { type: 'string', format: 'date', description: 'Expiring after this date' },
+    expires_before: { type: 'string', format: 'date', description: 'Expiring before this date' },
+    last_used_after: { type: 'string', format: 'date-time', description: 'Last used after this time' },
+    last_used_before: { type: 'string', format: 'date-time', description: 'Last used before this time' },
+  },
+  { in: 'query' },
+);
 
 /** `scopes` as a JSON array, a comma-separated string, or repeated `scopes[]` form fields. */
 function scopesParam(params: ApiParams): string[] {
@@ -22,10 +80,10 @@ function scopesParam(params: ApiParams): string[] {
   return (list as string[]).flatMap((item) => item.split(','));
 }
 
-/** A token creation: `name`, `description`, `scopes`, `expires_at`, and `access_level` for bot tokens. */
-export function newTokenRequest(request: FastifyRequest): NewAccessTokenRequest & { accessLevel?: number } {
+/** A token creation: `name`, `description`, `scopes`, `expires_at`. */
+export function newTokenRequest(request: FastifyRequest): NewAccessTokenRequest {
   const params = apiParams(request);
-  const parsed: NewAccessTokenRequest & { accessLevel?: number } = {
+  const parsed: NewAccessTokenRequest = {
     scopes: scopesParam(params),
     expiresAt: params.expires_at,
   };
@@ -33,7 +91,15 @@ export function newTokenRequest(request: FastifyRequest): NewAccessTokenRequest 
   if (name !== undefined) parsed.name = name;
   const description = optionalString(params, 'description');
   if (description !== undefined) parsed.description = description;
-  const accessLevel = optionalInteger(params, 'access_level');
+  return parsed;
+}
+
+/** A project or group access token's creation: a token creation and its bot's `access_level`. */
+export function newResourceTokenRequest(
+  request: FastifyRequest,
+): NewAccessTokenRequest & { accessLevel?: number } {
+  const parsed: NewAccessTokenRequest & { accessLevel?: number } = newTokenRequest(request);
+  const accessLevel = optionalInteger(apiParams(request), 'access_level');
   if (accessLevel !== undefined) parsed.accessLevel = accessLevel;
   return parsed;
 }
@@ -60,7 +126,7 @@ export function timeParam(params: ApiParams, name: string, dateOnly = false): st
 
 /** The listing filters of `GET /personal_access_tokens` and the project and group token listings. */
 export function tokenQuery(request: FastifyRequest): AccessTokenQuery {
-  const params = (request.query ?? {}) as ApiParams;
+  const params = apiQuery(request);
   return {
     userId: optionalInteger(params, 'user_id'),
     state: optionalChoice(params, 'state', ['active', 'inactive'] as const),

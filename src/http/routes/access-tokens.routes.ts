@@ -15,7 +15,15 @@ import { revokeAccessToken } from '../../tokens/access/revoke-access-token.ts';
 import { revokeFamilyOnReuse, rotateAccessToken } from '../../tokens/access/rotate-access-token.service.ts';
 import { READ_API, WRITE_API, actorOf, presentedToken, requireScope } from '../authenticate.ts';
 import { presentAccessToken } from '../presenters/access-token.presenter.ts';
-import { newTokenRequest, numericId, rotationExpiresAt, tokenQuery } from './access-token-request.ts';
+import {
+  NEW_TOKEN_PARAMETERS,
+  ROTATION_PARAMETERS,
+  TOKEN_QUERY_PARAMETERS,
+  newTokenRequest,
+  numericId,
+  rotationExpiresAt,
+  tokenQuery,
+} from './access-token-request.ts';
 import { pageRequest, sendPage } from '../pagination.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
 
@@ -52,7 +60,7 @@ export async function accessTokensRoutes(
     return token;
   };
 
-  app.get('/api/v4/personal_access_tokens', async (request, reply) => {
+  app.get('/api/v4/personal_access_tokens', { schema: TOKEN_QUERY_PARAMETERS }, async (request, reply) => {
     const principal = requireScope(request, READ_API);
     const page = pageRequest(request);
     const { tokens, total } = await listPersonalAccessTokens(deps, principal.user, tokenQuery(request), page);
@@ -93,6 +101,7 @@ export async function accessTokensRoutes(
     '/api/v4/personal_access_tokens/self/rotate',
     {
       ...CREATES_CREDENTIAL,
+      schema: ROTATION_PARAMETERS,
       // A revoked secret presented for rotation is a leaked one: its whole family is revoked, and the
       // client still gets the same 401 as for any dead token.
       onError: async (request: FastifyRequest, _reply, error) => {
@@ -109,28 +118,36 @@ export async function accessTokensRoutes(
     },
   );
 
-  app.post<IdParams>('/api/v4/personal_access_tokens/:id/rotate', CREATES_CREDENTIAL, async (request) => {
-    const principal = requireScope(request, WRITE_API);
-    const token = await findVisiblePersonalAccessToken(deps, principal.user, numericId(request.params.id));
-    const rotated = await rotateAccessToken(deps, actorOf(request), token, rotationExpiresAt(request));
-    return presentAccessToken(rotated.token, clock, rotated.plaintext);
-  });
+  app.post<IdParams>(
+    '/api/v4/personal_access_tokens/:id/rotate',
+    { ...CREATES_CREDENTIAL, schema: ROTATION_PARAMETERS },
+    async (request) => {
+      const principal = requireScope(request, WRITE_API);
+      const token = await findVisiblePersonalAccessToken(deps, principal.user, numericId(request.params.id));
+      const rotated = await rotateAccessToken(deps, actorOf(request), token, rotationExpiresAt(request));
+      return presentAccessToken(rotated.token, clock, rotated.plaintext);
+    },
+  );
 
-  app.post('/api/v4/user/personal_access_tokens', CREATES_CREDENTIAL, async (request, reply) => {
-    const principal = requireScope(request, WRITE_API);
-    const issued = await createPersonalAccessToken(
-      deps,
-      actorOf(request),
-      principal.user,
-      principal.user.id,
-      newTokenRequest(request),
-    );
-    return reply.status(201).send(presentAccessToken(issued.token, clock, issued.plaintext));
-  });
+  app.post(
+    '/api/v4/user/personal_access_tokens',
+    { ...CREATES_CREDENTIAL, schema: NEW_TOKEN_PARAMETERS },
+    async (request, reply) => {
+      const principal = requireScope(request, WRITE_API);
+      const issued = await createPersonalAccessToken(
+        deps,
+        actorOf(request),
+        principal.user,
+        principal.user.id,
+        newTokenRequest(request),
+      );
+      return reply.status(201).send(presentAccessToken(issued.token, clock, issued.plaintext));
+    },
+  );
 
   app.post<IdParams>(
     '/api/v4/users/:id/personal_access_tokens',
-    CREATES_CREDENTIAL,
+    { ...CREATES_CREDENTIAL, schema: NEW_TOKEN_PARAMETERS },
     async (request, reply) => {
       const principal = requireScope(request, WRITE_API);
       const ownerId = numericId(request.params.id);

@@ -4,6 +4,7 @@ import { assignSeat, listAddOns, listSeats, unassignSeat } from '../../cloud/ins
 import { requiredInteger, requiredString } from '../api-params.ts';
 import { READ_API, WRITE_API, actorOf } from '../authenticate.ts';
 import { requireAdmin } from './cloud-connector-admin.routes.ts';
+import { PAGINATION, parameters, NO_PARAMETERS } from '../route-parameters.ts';
 
 type Params = Record<string, unknown>;
 
@@ -17,27 +18,35 @@ export async function addOnSeatsRoutes(
 ): Promise<void> {
   const { deps } = options.cloud;
 
-  app.get('/api/v4/admin/add_ons', async (request) => {
+  app.get('/api/v4/admin/add_ons', { schema: parameters(PAGINATION, { in: 'query' }) }, async (request) => {
     requireAdmin(request, READ_API);
     return listAddOns(deps);
   });
 
-  app.get('/api/v4/admin/add_ons/:add_on/seats', async (request) => {
-    requireAdmin(request, READ_API);
-    return listSeats(deps, requiredString(request.params as Params, 'add_on'));
-  });
+  app.get(
+    '/api/v4/admin/add_ons/:add_on/seats',
+    { schema: parameters(PAGINATION, { in: 'query' }) },
+    async (request) => {
+      requireAdmin(request, READ_API);
+      return listSeats(deps, requiredString(request.params as Params, 'add_on'));
+    },
+  );
 
-  app.post('/api/v4/admin/add_ons/:add_on/seats/:user_id', async (request, reply) => {
-    requireAdmin(request, WRITE_API);
-    const params = request.params as Params;
-    const { seat, created } = await assignSeat(
-      deps,
-      actorOf(request),
-      requiredString(params, 'add_on'),
-      requiredInteger(params, 'user_id'),
-    );
-    return reply.status(created ? 201 : 200).send(seat);
-  });
+  app.post(
+    '/api/v4/admin/add_ons/:add_on/seats/:user_id',
+    { schema: NO_PARAMETERS },
+    async (request, reply) => {
+      requireAdmin(request, WRITE_API);
+      const params = request.params as Params;
+      const { seat, created } = await assignSeat(
+        deps,
+        actorOf(request),
+        requiredString(params, 'add_on'),
+        requiredInteger(params, 'user_id'),
+      );
+      return reply.status(created ? 201 : 200).send(seat);
+    },
+  );
 
   app.delete('/api/v4/admin/add_ons/:add_on/seats/:user_id', async (request, reply) => {
     requireAdmin(request, WRITE_API);

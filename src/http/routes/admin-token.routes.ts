@@ -6,6 +6,7 @@ import { tokenInspectors } from '../../runtime/token-authenticators.ts';
 import { inspectorFor, type TokenInspector } from '../../tokens/access/token-inspector.ts';
 import { apiParams } from '../api-params.ts';
 import { READ_API, WRITE_API, actorOf, requireScope } from '../authenticate.ts';
+import { parameters } from '../route-parameters.ts';
 
 /** Longer than any token we issue; refused before a digest is spent on it. */
 const MAX_TOKEN_LENGTH = 1024;
@@ -38,19 +39,37 @@ export async function adminTokenRoutes(
     return { inspector, plaintext };
   };
 
-  app.post('/api/v4/admin/token', async (request) => {
-    admin(request, READ_API);
-    const { inspector, plaintext } = target(request);
-    const inspection = await inspector.inspect(plaintext);
-    if (!inspection) throw notFound('Token');
-    return inspection;
-  });
+  app.post(
+    '/api/v4/admin/token',
+    {
+      schema: parameters(
+        { token: { type: 'string', required: true, description: 'The token, in plain text' } },
+        { in: 'body' },
+      ),
+    },
+    async (request) => {
+      admin(request, READ_API);
+      const { inspector, plaintext } = target(request);
+      const inspection = await inspector.inspect(plaintext);
+      if (!inspection) throw notFound('Token');
+      return inspection;
+    },
+  );
 
-  app.delete('/api/v4/admin/token', async (request, reply) => {
-    admin(request, WRITE_API);
-    const { inspector, plaintext } = target(request);
-    const revoked = await inspector.revoke(plaintext, actorOf(request));
-    if (!revoked) throw notFound('Token');
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/api/v4/admin/token',
+    {
+      schema: parameters(
+        { token: { type: 'string', required: true, description: 'The token, in plain text' } },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      admin(request, WRITE_API);
+      const { inspector, plaintext } = target(request);
+      const revoked = await inspector.revoke(plaintext, actorOf(request));
+      if (!revoked) throw notFound('Token');
+      return reply.status(204).send();
+    },
+  );
 }

@@ -10,12 +10,19 @@ import { startWorkflow } from '../../workflows/start-workflow.ts';
 import { authorizeWorkflow } from '../../workflows/workflow-access.ts';
 import { workflowJobListener } from '../../workflows/workflow-job-listener.ts';
 import { workflowJobVariableProvider } from '../../workflows/workflow-job-variables.ts';
-import { addNote, recordStep } from '../../workflows/workflow-records.ts';
-import { EVENT_ROLE, STATUS_EVENTS, type StatusEvent } from '../../workflows/workflow-rules.ts';
+import { addNote, recordStep, STEP_STATUSES } from '../../workflows/workflow-records.ts';
+import {
+  EVENT_ROLE,
+  STATUS_EVENTS,
+  WORKFLOW_DEFINITIONS,
+  WORKFLOW_ENVIRONMENTS,
+  type StatusEvent,
+} from '../../workflows/workflow-rules.ts';
 import { noteView, workflowView } from '../../workflows/workflow-view.ts';
 import { apiParams, requiredInteger } from '../api-params.ts';
 import { actingUserOf, requireScope } from '../authenticate.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
+import { parameters } from '../route-parameters.ts';
 
 /** A person starts workflows and gets workflow-service tokens with one of these (a session needs none). */
 const PERSON_SCOPES = ['api', 'ai_workflows'] as const;
@@ -42,59 +49,131 @@ export async function aiWorkflowsRoutes(
     unregisterListener();
   });
 
-  app.post(`${BASE}/workflows`, async (request, reply) => {
-    const params = apiParams(request);
-    const workflow = await startWorkflow(context, person(request), {
-      projectId: params.project_id,
-      goal: params.goal,
-      definition: params.definition,
-      environment: params.environment,
-    });
-    return reply.status(201).send(await workflowView(db, workflow));
-  });
+  app.post(
+    `${BASE}/workflows`,
+    {
+      schema: parameters(
+        {
+          project_id: { type: 'integer', required: true, description: 'The project the workflow works on' },
+          goal: { type: 'string', required: true, description: 'What the workflow should achieve' },
+          definition: {
+            type: 'string',
+            required: true,
+            enum: WORKFLOW_DEFINITIONS,
+            description: 'Kind of workflow',
+          },
+          environment: {
+            type: 'string',
+            enum: WORKFLOW_ENVIRONMENTS,
+            description: 'Where it runs (default remote)',
+          },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      const params = apiParams(request);
+      const workflow = await startWorkflow(context, person(request), {
+        projectId: params.project_id,
+        goal: params.goal,
+        definition: params.definition,
+        environment: params.environment,
+      });
+      return reply.status(201).send(await workflowView(db, workflow));
+    },
+  );
 
-  app.post(`${BASE}/direct_access`, CREATES_CREDENTIAL, async (request, reply) => {
-    const access = await issueDirectAccess(context, person(request), {
-      workflowId: apiParams(request).workflow_id,
-    });
-    return reply.status(201).send(access);
-  });
+  app.post(
+    `${BASE}/direct_access`,
+    {
+      ...CREATES_CREDENTIAL,
+      schema: parameters(
+        { workflow_id: { type: 'integer', description: 'The workflow the tokens are for' } },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      const access = await issueDirectAccess(context, person(request), {
+        workflowId: apiParams(request).workflow_id,
+      });
+      return reply.status(201).send(access);
+    },
+  );
 
   app.get<IdParams>(`${BASE}/workflows/:id`, async (request) => {
     const { workflow } = await authorizeWorkflow(db, request.principal, workflowId(request), 'read');
     return workflowView(db, workflow);
   });
 
-  app.patch<IdParams>(`${BASE}/workflows/:id`, async (request) => {
-    const id = workflowId(request);
-    const event = apiParams(request).status_event;
-    if (typeof event !== 'string' || !(STATUS_EVENTS as readonly string[]).includes(event)) {
-      throw new TesseraError('bad_request', '400 Bad request - status_event does not have a valid value');
-    }
-    const access = await authorizeWorkflow(db, request.principal, id, EVENT_ROLE[event as StatusEvent]);
-    const changed = await changeWorkflowStatus(context, access, event, acting(request));
-    return workflowView(db, changed);
-  });
+  app.patch<IdParams>(
+    `${BASE}/workflows/:id`,
+    {
+      schema: parameters(
+        {
+          status_event: {
+            type: 'string',
+            required: true,
+            enum: STATUS_EVENTS,
+            description: 'The status change',
+          },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request) => {
+      const id = workflowId(request);
+      const event = apiParams(request).status_event;
+      if (typeof event !== 'string' || !(STATUS_EVENTS as readonly string[]).includes(event)) {
+        throw new TesseraError('bad_request', '400 Bad request - status_event does not have a valid value');
+      }
+      const access = await authorizeWorkflow(db, request.principal, id, EVENT_ROLE[event as StatusEvent]);
+      const changed = await changeWorkflowStatus(context, access, event, acting(request));
+      return workflowView(db, changed);
+    },
+  );
 
-  app.post<IdParams>(`${BASE}/workflows/:id/steps`, async (request, reply) => {
-    const { workflow } = await authorizeWorkflow(db, request.principal, workflowId(request), 'executor');
-    const params = apiParams(request);
-    const step = await recordStep(context, workflow, {
-      index: params.index,
-      title: params.title,
-      status: params.status,
-      output: params.output,
-    });
-    return reply
-      .status(201)
-      .send({ index: step.step_index, title: step.title, status: step.status, output: step.output });
-  });
+  app.post<IdParams>(
+    `${BASE}/workflows/:id/steps`,
+    {
+      schema: parameters(
+        {
+          index: { type: 'integer', required: true, description: 'Position of the step' },
+          title: { type: 'string', required: true, description: 'Title of the step' },
+          status: { type: 'string', required: true, enum: STEP_STATUSES, description: 'Status of the step' },
+          output: { type: 'string', description: 'Output of the step' },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      const { workflow } = await authorizeWorkflow(db, request.principal, workflowId(request), 'executor');
+      const params = apiParams(request);
+      const step = await recordStep(context, workflow, {
+        index: params.index,
+        title: params.title,
+        status: params.status,
+        output: params.output,
+      });
+      return reply
+        .status(201)
+        .send({ index: step.step_index, title: step.title, status: step.status, output: step.output });
+    },
+  );
 
-  app.post<IdParams>(`${BASE}/workflows/:id/notes`, async (request, reply) => {
-    const { workflow } = await authorizeWorkflow(db, request.principal, workflowId(request), 'executor');
-    const note = await addNote(context, workflow, request.principal!.user, apiParams(request).body);
-    return reply.status(201).send(noteView(note));
-  });
+  app.post<IdParams>(
+    `${BASE}/workflows/:id/notes`,
+    {
+      schema: parameters(
+        { body: { type: 'string', required: true, description: 'Text of the note' } },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      const { workflow } = await authorizeWorkflow(db, request.principal, workflowId(request), 'executor');
+      const note = await addNote(context, workflow, request.principal!.user, apiParams(request).body);
+      return reply.status(201).send(noteView(note));
+    },
+  );
 }
 
 function workflowId(request: FastifyRequest<IdParams>): number {

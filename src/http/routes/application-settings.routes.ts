@@ -12,6 +12,7 @@ import { instanceAutoDevOps, setInstanceAutoDevOps } from '../../tokens/deploy/a
 import { deployTokenDeps } from '../../tokens/deploy/deploy-token-deps.ts';
 import { apiParams, optionalBoolean } from '../api-params.ts';
 import { READ_API, WRITE_API, actorOf, requireScope } from '../authenticate.ts';
+import { parameters } from '../route-parameters.ts';
 
 /**
  * `GET|PUT /api/v4/application/settings` (administrators): the instance settings an administrator
@@ -40,14 +41,32 @@ export async function applicationSettingsRoutes(
     return current();
   });
 
-  app.put('/api/v4/application/settings', async (request) => {
-    admin(request, WRITE_API);
-    const params = apiParams(request);
-    // Both read before either is applied, so a malformed value changes nothing.
-    const autoDevOps = optionalBoolean(params, 'auto_devops_enabled');
-    const registration = optionalBoolean(params, REGISTRATION_SETTING);
-    if (autoDevOps !== undefined) await setInstanceAutoDevOps(deps, actorOf(request), autoDevOps);
-    if (registration !== undefined) await setRegistrationTokensAllowed(ci, actorOf(request), registration);
-    return current();
-  });
+  app.put(
+    '/api/v4/application/settings',
+    {
+      schema: parameters(
+        {
+          auto_devops_enabled: {
+            type: 'boolean',
+            description: 'Auto DevOps for all projects that follow the instance default',
+          },
+          [REGISTRATION_SETTING]: {
+            type: 'boolean',
+            description: 'Allow the legacy runner registration with registration tokens',
+          },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request) => {
+      admin(request, WRITE_API);
+      const params = apiParams(request);
+      // Both read before either is applied, so a malformed value changes nothing.
+      const autoDevOps = optionalBoolean(params, 'auto_devops_enabled');
+      const registration = optionalBoolean(params, REGISTRATION_SETTING);
+      if (autoDevOps !== undefined) await setInstanceAutoDevOps(deps, actorOf(request), autoDevOps);
+      if (registration !== undefined) await setRegistrationTokensAllowed(ci, actorOf(request), registration);
+      return current();
+    },
+  );
 }

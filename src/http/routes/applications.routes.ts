@@ -16,6 +16,7 @@ import { pageRequest, sendPage } from '../pagination.ts';
 import { presentOAuthApplication } from '../presenters/oauth-application.presenter.ts';
 import { numericId } from './access-token-request.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
+import { PAGINATION, parameters, NO_PARAMETERS } from '../route-parameters.ts';
 
 type IdParams = { Params: { id: string } };
 
@@ -55,22 +56,55 @@ export async function applicationsRoutes(
     const ownerFor = (request: FastifyRequest, scopes: readonly string[]) =>
       owner(requireScope(request, scopes));
 
-    app.post(base, CREATES_CREDENTIAL, async (request, reply) => {
-      const ownerId = ownerFor(request, WRITE_API);
-      const params = apiParams(request);
-      const created = await createApplication(deps, actorOf(request), {
-        name: requiredString(params, 'name'),
-        redirectUris: requiredString(params, 'redirect_uri').split(/\s+/),
-        scopes: parseScopes(params.scopes) ?? [],
-        confidential: optionalBoolean(params, 'confidential') ?? true,
-        trusted: ownerId === null ? (optionalBoolean(params, 'trusted') ?? false) : false,
-        dynamicUserScope: ownerId === null ? (optionalBoolean(params, 'dynamic_user_scope') ?? false) : false,
-        ownerId,
-      });
-      return reply.status(201).send(presentOAuthApplication(created.application, created.secret));
-    });
+    app.post(
+      base,
+      {
+        ...CREATES_CREDENTIAL,
+        schema: parameters(
+          {
+            name: { type: 'string', required: true, description: 'Name of the application' },
+            redirect_uri: {
+              type: 'string',
+              required: true,
+              description: 'Redirect URIs, separated by whitespace',
+            },
+            scopes: {
+              type: 'array',
+              items: 'string',
+              required: true,
+              description: 'Scopes it may ask for (an array or a space-separated list)',
+            },
+            confidential: {
+              type: 'boolean',
+              description: 'Whether it keeps its secret confidential (default true)',
+            },
+            trusted: { type: 'boolean', description: 'Instance applications: no consent screen' },
+            dynamic_user_scope: {
+              type: 'boolean',
+              description: 'Instance applications: may ask for the user:* scope',
+            },
+          },
+          { in: 'body' },
+        ),
+      },
+      async (request, reply) => {
+        const ownerId = ownerFor(request, WRITE_API);
+        const params = apiParams(request);
+        const created = await createApplication(deps, actorOf(request), {
+          name: requiredString(params, 'name'),
+          redirectUris: requiredString(params, 'redirect_uri').split(/\s+/),
+          scopes: parseScopes(params.scopes) ?? [],
+          confidential: optionalBoolean(params, 'confidential') ?? true,
+          trusted: ownerId === null ? (optionalBoolean(params, 'trusted') ?? false) : false,
+          dynamicUserScope:
+            ownerId === null ? (optionalBoolean(params, 'dynamic_user_scope') ?? false) : false,
+          ownerId,
+        });
+        return reply.status(201).send(presentOAuthApplication(created.application, created.secret));
+      },
+    );
 
-    app.get(base, async (request, reply) => {
+    app.get(base, { schema: parameters(PAGINATION, { in: 'query' }) }, async (request, reply) => {
       const ownerId = ownerFor(request, READ_API);
       const page = pageRequest(request);
       const { applications, total } = await listApplications(deps, ownerId, page);
@@ -92,12 +126,16 @@ export async function applicationsRoutes(
       return reply.status(204).send();
     });
 
-    app.post<IdParams>(`${base}/:id/renew-secret`, CREATES_CREDENTIAL, async (request, reply) => {
-      const ownerId = ownerFor(request, WRITE_API);
-      const id = numericId(request.params.id);
-      if (Number.isNaN(id)) throw notFound('Application');
-      const renewed = await renewApplicationSecret(deps, actorOf(request), id, ownerId);
-      return reply.status(201).send(presentOAuthApplication(renewed.application, renewed.secret));
-    });
+    app.post<IdParams>(
+      `${base}/:id/renew-secret`,
+      { ...CREATES_CREDENTIAL, schema: NO_PARAMETERS },
+      async (request, reply) => {
+        const ownerId = ownerFor(request, WRITE_API);
+        const id = numericId(request.params.id);
+        if (Number.isNaN(id)) throw notFound('Application');
+        const renewed = await renewApplicationSecret(deps, actorOf(request), id, ownerId);
+        return reply.status(201).send(presentOAuthApplication(renewed.application, renewed.secret));
+      },
+    );
   }
 }

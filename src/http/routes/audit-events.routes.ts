@@ -3,9 +3,10 @@ import { forbidden } from '../../errors/tessera-error.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
 import { listAuditEvents, type AuditEventFilter } from '../../store/audit-events.repository.ts';
 import type { AuditEvent } from '../../store/schema.ts';
-import { optionalInteger, optionalString, type ApiParams } from '../api-params.ts';
+import { apiQuery, optionalInteger, optionalString } from '../api-params.ts';
 import { READ_API, requireScope } from '../authenticate.ts';
 import { pageRequest, sendPage, type PageRequest } from '../pagination.ts';
+import { PAGINATION, parameters } from '../route-parameters.ts';
 import { timeParam } from './access-token-request.ts';
 
 /** An audit event in the platform's v4 shape (`event_name` is our `action`). */
@@ -30,7 +31,7 @@ export function presentAuditEvent(event: AuditEvent): Record<string, unknown> {
 }
 
 function auditFilter(request: FastifyRequest): Omit<AuditEventFilter, 'limit' | 'offset'> {
-  const params = (request.query ?? {}) as ApiParams;
+  const params = apiQuery(request);
   const text = (name: string) => optionalString(params, name) || undefined;
   return {
     authorId: optionalInteger(params, 'author_id'),
@@ -77,16 +78,37 @@ export async function auditEventsRoutes(
 ): Promise<void> {
   const { db, settings } = options.context;
 
-  app.get('/api/v4/audit_events', async (request, reply) => {
-    const principal = requireScope(request, READ_API);
-    if (!principal.user.is_admin) throw forbidden();
-    const page = pageRequest(request);
-    // One row beyond the page says whether another follows.
-    const rows = await listAuditEvents(db, {
-      ...auditFilter(request),
-      limit: page.limit + 1,
-      offset: page.offset,
-    });
-    return sendAuditPage(request, reply, settings.externalUrl, page, rows.map(presentAuditEvent));
-  });
+  app.get(
+    '/api/v4/audit_events',
+    {
+      schema: parameters(
+        {
+          ...PAGINATION,
+          author_id: { type: 'integer', description: 'Only events by this user' },
+          action: { type: 'string', description: 'Only events of this action (Tessera)' },
+          entity_type: { type: 'string', description: 'Only events on this kind of entity' },
+          entity_id: { type: 'string', description: 'Only events on this entity' },
+          created_after: { type: 'string', format: 'date-time', description: 'Only events after this time' },
+          created_before: {
+            type: 'string',
+            format: 'date-time',
+            description: 'Only events before this time',
+          },
+        },
+        { in: 'query' },
+      ),
+    },
+    async (request, reply) => {
+      const principal = requireScope(request, READ_API);
+      if (!principal.user.is_admin) throw forbidden();
+      const page = pageRequest(request);
+      // One row beyond the page says whether another follows.
+      const rows = await listAuditEvents(db, {
+        ...auditFilter(request),
+        limit: page.limit + 1,
+        offset: page.offset,
+      });
+      return sendAuditPage(request, reply, settings.externalUrl, page, rows.map(presentAuditEvent));
+    },
+  );
 }

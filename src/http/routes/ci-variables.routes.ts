@@ -22,6 +22,7 @@ import {
 import { actingUserOf, READ_API, requireScope, WRITE_API } from '../authenticate.ts';
 import { sendArrayPage } from '../pagination.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
+import { PAGINATION, parameters } from '../route-parameters.ts';
 
 type Level = VariableTarget['level'];
 type ListRequest = FastifyRequest<{ Params: { id?: string } }>;
@@ -81,80 +82,171 @@ export async function ciVariablesRoutes(
   for (const level of ['project', 'group', 'instance'] as const) {
     const base = BASES[level];
 
-    app.get(base, CREATES_CREDENTIAL, async (request: ListRequest, reply) => {
-      const principal = requireScope(request, READ_API);
-      const views = await listVariables(deps, actingUserOf(request, principal), targetOf(level, request));
-      return sendArrayPage(
-        request,
-        reply,
-        url,
-        views.map((v) => present(level, v)),
-      );
-    });
+    app.get(
+      base,
+      { ...CREATES_CREDENTIAL, schema: parameters(PAGINATION, { in: 'query' }) },
+      async (request: ListRequest, reply) => {
+        const principal = requireScope(request, READ_API);
+        const views = await listVariables(deps, actingUserOf(request, principal), targetOf(level, request));
+        return sendArrayPage(
+          request,
+          reply,
+          url,
+          views.map((v) => present(level, v)),
+        );
+      },
+    );
 
-    app.post(base, CREATES_CREDENTIAL, async (request: ListRequest, reply) => {
-      const principal = requireScope(request, WRITE_API);
-      const params = apiParams(request);
-      const value = optionalString(params, 'value');
-      if (value === undefined) throw badRequest('value', 'is missing');
-      const created = await createVariable(deps, actingUserOf(request, principal), targetOf(level, request), {
-        key: requiredString(params, 'key'),
-        value,
-        variableType: optionalChoice(params, 'variable_type', VARIABLE_TYPES),
-        protected: optionalBoolean(params, 'protected'),
-        masked: optionalBoolean(params, 'masked'),
-        maskedAndHidden: level === 'instance' ? undefined : optionalBoolean(params, 'masked_and_hidden'),
-        raw: optionalBoolean(params, 'raw'),
-        environmentScope: optionalString(params, 'environment_scope'),
-        description: optionalString(params, 'description'),
-      });
-      return reply.status(201).send(present(level, created));
-    });
+    app.post(
+      base,
+      {
+        ...CREATES_CREDENTIAL,
+        schema: parameters(
+          {
+            key: { type: 'string', required: true, description: 'Key (letters, digits and _)' },
+            value: { type: 'string', required: true, description: 'Value' },
+            variable_type: { type: 'string', enum: VARIABLE_TYPES, description: 'Type (default env_var)' },
+            protected: { type: 'boolean', description: 'Only for protected branches and tags' },
+            masked: { type: 'boolean', description: 'Masked in job logs' },
+            raw: { type: 'boolean', description: 'Not expanded' },
+            environment_scope: {
+              type: 'string',
+              description: 'Environments it applies to (default *; not for instance variables)',
+            },
+            description: { type: 'string', description: 'Description' },
 
-    app.get(`${base}/:key`, CREATES_CREDENTIAL, async (request: KeyRequest) => {
-      const principal = requireScope(request, READ_API);
-      const found = await findVariable(
-        deps,
-        actingUserOf(request, principal),
-        targetOf(level, request),
-        request.params.key,
-        scopeFilter(apiParams(request)),
-      );
-      return present(level, found);
-    });
+            masked_and_hidden: {
+              type: 'boolean',
+              description: 'Masked and never shown again (not for instance variables)',
+            },
+          },
+          { in: 'body' },
+        ),
+      },
+      async (request: ListRequest, reply) => {
+        const principal = requireScope(request, WRITE_API);
+        const params = apiParams(request);
+        const value = optionalString(params, 'value');
+        if (value === undefined) throw badRequest('value', 'is missing');
+        const created = await createVariable(
+          deps,
+          actingUserOf(request, principal),
+          targetOf(level, request),
+          {
+            key: requiredString(params, 'key'),
+            value,
+            variableType: optionalChoice(params, 'variable_type', VARIABLE_TYPES),
+            protected: optionalBoolean(params, 'protected'),
+            masked: optionalBoolean(params, 'masked'),
+            maskedAndHidden: level === 'instance' ? undefined : optionalBoolean(params, 'masked_and_hidden'),
+            raw: optionalBoolean(params, 'raw'),
+            environmentScope: optionalString(params, 'environment_scope'),
+            description: optionalString(params, 'description'),
+          },
+        );
+        return reply.status(201).send(present(level, created));
+      },
+    );
 
-    app.put(`${base}/:key`, CREATES_CREDENTIAL, async (request: KeyRequest) => {
-      const principal = requireScope(request, WRITE_API);
-      const params = apiParams(request);
-      const updated = await updateVariable(
-        deps,
-        actingUserOf(request, principal),
-        targetOf(level, request),
-        request.params.key,
-        scopeFilter(params),
-        {
-          value: optionalString(params, 'value'),
-          variableType: optionalChoice(params, 'variable_type', VARIABLE_TYPES),
-          protected: optionalBoolean(params, 'protected'),
-          masked: optionalBoolean(params, 'masked'),
-          raw: optionalBoolean(params, 'raw'),
-          environmentScope: optionalString(params, 'environment_scope'),
-          description: optionalString(params, 'description'),
-        },
-      );
-      return present(level, updated);
-    });
+    app.get(
+      `${base}/:key`,
+      {
+        ...CREATES_CREDENTIAL,
+        schema: parameters(
+          {
+            filter: {
+              type: 'object',
+              description: 'filter[environment_scope]: the variable of this environment scope',
+            },
+          },
+          { in: 'query' },
+        ),
+      },
+      async (request: KeyRequest) => {
+        const principal = requireScope(request, READ_API);
+        const found = await findVariable(
+          deps,
+          actingUserOf(request, principal),
+          targetOf(level, request),
+          request.params.key,
+          scopeFilter(apiParams(request)),
+        );
+        return present(level, found);
+      },
+    );
 
-    app.delete(`${base}/:key`, CREATES_CREDENTIAL, async (request: KeyRequest, reply) => {
-      const principal = requireScope(request, WRITE_API);
-      await deleteVariable(
-        deps,
-        actingUserOf(request, principal),
-        targetOf(level, request),
-        request.params.key,
-        scopeFilter(apiParams(request)),
-      );
-      return reply.status(204).send();
-    });
+    app.put(
+      `${base}/:key`,
+      {
+        ...CREATES_CREDENTIAL,
+        schema: parameters(
+          {
+            value: { type: 'string', description: 'Value' },
+            variable_type: { type: 'string', enum: VARIABLE_TYPES, description: 'Type (default env_var)' },
+            protected: { type: 'boolean', description: 'Only for protected branches and tags' },
+            masked: { type: 'boolean', description: 'Masked in job logs' },
+            raw: { type: 'boolean', description: 'Not expanded' },
+            environment_scope: {
+              type: 'string',
+              description: 'Environments it applies to (default *; not for instance variables)',
+            },
+            description: { type: 'string', description: 'Description' },
+            filter: {
+              type: 'object',
+              description: 'filter[environment_scope]: the variable of this environment scope',
+            },
+          },
+          { in: 'body' },
+        ),
+      },
+      async (request: KeyRequest) => {
+        const principal = requireScope(request, WRITE_API);
+        const params = apiParams(request);
+        const updated = await updateVariable(
+          deps,
+          actingUserOf(request, principal),
+          targetOf(level, request),
+          request.params.key,
+          scopeFilter(params),
+          {
+            value: optionalString(params, 'value'),
+            variableType: optionalChoice(params, 'variable_type', VARIABLE_TYPES),
+            protected: optionalBoolean(params, 'protected'),
+            masked: optionalBoolean(params, 'masked'),
+            raw: optionalBoolean(params, 'raw'),
+            environmentScope: optionalString(params, 'environment_scope'),
+            description: optionalString(params, 'description'),
+          },
+        );
+        return present(level, updated);
+      },
+    );
+
+    app.delete(
+      `${base}/:key`,
+      {
+        ...CREATES_CREDENTIAL,
+        schema: parameters(
+          {
+            filter: {
+              type: 'object',
+              description: 'filter[environment_scope]: the variable of this environment scope',
+            },
+          },
+          { in: 'query' },
+        ),
+      },
+      async (request: KeyRequest, reply) => {
+        const principal = requireScope(request, WRITE_API);
+        await deleteVariable(
+          deps,
+          actingUserOf(request, principal),
+          targetOf(level, request),
+          request.params.key,
+          scopeFilter(apiParams(request)),
+        );
+        return reply.status(204).send();
+      },
+    );
   }
 }

@@ -4,6 +4,7 @@ import { forbidden } from '../../errors/tessera-error.ts';
 import type { Principal } from '../../identity/principal.ts';
 import { apiParams, requiredString } from '../api-params.ts';
 import { READ_API, WRITE_API, actorOf, requireScope } from '../authenticate.ts';
+import { parameters, NO_PARAMETERS } from '../route-parameters.ts';
 
 /** An administrator with a credential carrying one of `scopes`; 401/403 otherwise. */
 export function requireAdmin(request: FastifyRequest, scopes: readonly string[]): Principal {
@@ -27,20 +28,50 @@ export async function cloudConnectorAdminRoutes(
     return cloud.status();
   });
 
-  app.post('/api/v4/admin/cloud_connector/activate', async (request, reply) => {
-    requireAdmin(request, WRITE_API);
-    const code = requiredString(apiParams(request), 'activation_code');
-    return reply.status(201).send(await cloud.activate(actorOf(request), code));
-  });
+  app.post(
+    '/api/v4/admin/cloud_connector/activate',
+    {
+      schema: parameters(
+        {
+          activation_code: {
+            type: 'string',
+            required: true,
+            description: 'The activation code from the license authority',
+          },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      requireAdmin(request, WRITE_API);
+      const code = requiredString(apiParams(request), 'activation_code');
+      return reply.status(201).send(await cloud.activate(actorOf(request), code));
+    },
+  );
 
-  app.post('/api/v4/admin/cloud_connector/sync', async (request) => {
+  app.post('/api/v4/admin/cloud_connector/sync', { schema: NO_PARAMETERS }, async (request) => {
     requireAdmin(request, WRITE_API);
     return cloud.syncNow();
   });
 
-  app.put('/api/v4/admin/cloud_connector/service_account_token', async (request) => {
-    requireAdmin(request, WRITE_API);
-    const token = requiredString(apiParams(request), 'token');
-    return cloud.setServiceAccountToken(actorOf(request), token);
-  });
+  app.put(
+    '/api/v4/admin/cloud_connector/service_account_token',
+    {
+      schema: parameters(
+        {
+          token: {
+            type: 'string',
+            required: true,
+            description: 'The service account token for the AI services',
+          },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request) => {
+      requireAdmin(request, WRITE_API);
+      const token = requiredString(apiParams(request), 'token');
+      return cloud.setServiceAccountToken(actorOf(request), token);
+    },
+  );
 }

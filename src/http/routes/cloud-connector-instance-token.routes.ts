@@ -3,6 +3,7 @@ import type { CloudConnector } from '../../cloud/instance/cloud-connector.ts';
 import { apiParams } from '../api-params.ts';
 import { requireScope } from '../authenticate.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
+import { parameters } from '../route-parameters.ts';
 
 /**
  * `POST /api/v4/cloud_connector/instance_token` on a SaaS-realm instance: a self-managed instance in
@@ -13,12 +14,22 @@ export async function cloudConnectorInstanceTokenRoutes(
   app: FastifyInstance,
   options: { cloud: CloudConnector },
 ): Promise<void> {
-  app.post('/api/v4/cloud_connector/instance_token', CREATES_CREDENTIAL, async (request, reply) => {
-    const principal = requireScope(request, ['ai_features', 'api']);
-    const issued = await options.cloud.instanceTokenForServiceAccount(
-      principal.user,
-      apiParams(request).instance_id,
-    );
-    return reply.status(201).send(issued);
-  });
+  app.post(
+    '/api/v4/cloud_connector/instance_token',
+    {
+      ...CREATES_CREDENTIAL,
+      schema: parameters(
+        { instance_id: { type: 'string', description: 'The self-managed instance the token is for' } },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      const principal = requireScope(request, ['ai_features', 'api']);
+      const issued = await options.cloud.instanceTokenForServiceAccount(
+        principal.user,
+        apiParams(request).instance_id,
+      );
+      return reply.status(201).send(issued);
+    },
+  );
 }

@@ -18,8 +18,16 @@ import { READ_API, WRITE_API, actorOf, requireScope } from '../authenticate.ts';
 import { pageRequest, sendPage } from '../pagination.ts';
 import { presentDeployToken, presentExpiringDeployToken } from '../presenters/deploy-token.presenter.ts';
 import { numericId } from './access-token-request.ts';
-import { activeParam, expiringDaysParam, newDeployTokenRequest } from './deploy-token-request.ts';
+import {
+  DEPLOY_TOKEN_LIST_PARAMETERS,
+  EXPIRING_DEPLOY_TOKEN_PARAMETERS,
+  NEW_DEPLOY_TOKEN_PARAMETERS,
+  activeParam,
+  expiringDaysParam,
+  newDeployTokenRequest,
+} from './deploy-token-request.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
+import { NO_PARAMETERS } from '../route-parameters.ts';
 
 type ResourceParams = { Params: { id: string } };
 type TokenParams = { Params: { id: string; token_id: string } };
@@ -38,7 +46,7 @@ export async function deployTokensRoutes(
   const { clock, db } = deps;
   const baseUrl = options.context.settings.externalUrl;
 
-  app.get('/api/v4/deploy_tokens', async (request, reply) => {
+  app.get('/api/v4/deploy_tokens', { schema: DEPLOY_TOKEN_LIST_PARAMETERS }, async (request, reply) => {
     const principal = requireScope(request, READ_API);
     const page = pageRequest(request);
     const { tokens, total } = await listAllDeployTokens(deps, principal.user, activeParam(request), page);
@@ -46,14 +54,18 @@ export async function deployTokensRoutes(
     return sendPage(request, reply, baseUrl, page, total, body);
   });
 
-  app.get('/api/v4/deploy_tokens/expiring', async (request, reply) => {
-    const principal = requireScope(request, READ_API);
-    const page = pageRequest(request);
-    const days = expiringDaysParam(request);
-    const { tokens, total } = await listExpiringDeployTokens(deps, principal.user, null, days, page);
-    const body = tokens.map((token) => presentExpiringDeployToken(token, clock));
-    return sendPage(request, reply, baseUrl, page, total, body);
-  });
+  app.get(
+    '/api/v4/deploy_tokens/expiring',
+    { schema: EXPIRING_DEPLOY_TOKEN_PARAMETERS },
+    async (request, reply) => {
+      const principal = requireScope(request, READ_API);
+      const page = pageRequest(request);
+      const days = expiringDaysParam(request);
+      const { tokens, total } = await listExpiringDeployTokens(deps, principal.user, null, days, page);
+      const body = tokens.map((token) => presentExpiringDeployToken(token, clock));
+      return sendPage(request, reply, baseUrl, page, total, body);
+    },
+  );
 
   for (const kind of ['project', 'group'] as const) {
     const base = `/api/v4/${kind}s/:id/deploy_tokens`;
@@ -68,7 +80,7 @@ export async function deployTokensRoutes(
       return { kind, group };
     };
 
-    app.get<ResourceParams>(base, async (request, reply) => {
+    app.get<ResourceParams>(base, { schema: DEPLOY_TOKEN_LIST_PARAMETERS }, async (request, reply) => {
       const principal = requireScope(request, READ_API);
       const page = pageRequest(request);
       const resource = await resourceOf(request.params.id);
@@ -78,23 +90,31 @@ export async function deployTokensRoutes(
       return sendPage(request, reply, baseUrl, page, total, body);
     });
 
-    app.post<ResourceParams>(base, CREATES_CREDENTIAL, async (request, reply) => {
-      const principal = requireScope(request, WRITE_API);
-      const resource = await resourceOf(request.params.id);
-      const newToken = newDeployTokenRequest(request);
-      const issued = await createDeployToken(deps, actorOf(request), principal.user, resource, newToken);
-      return reply.status(201).send(presentDeployToken(issued.token, clock, issued.plaintext));
-    });
+    app.post<ResourceParams>(
+      base,
+      { ...CREATES_CREDENTIAL, schema: NEW_DEPLOY_TOKEN_PARAMETERS },
+      async (request, reply) => {
+        const principal = requireScope(request, WRITE_API);
+        const resource = await resourceOf(request.params.id);
+        const newToken = newDeployTokenRequest(request);
+        const issued = await createDeployToken(deps, actorOf(request), principal.user, resource, newToken);
+        return reply.status(201).send(presentDeployToken(issued.token, clock, issued.plaintext));
+      },
+    );
 
-    app.get<ResourceParams>(`${base}/expiring`, async (request, reply) => {
-      const principal = requireScope(request, READ_API);
-      const page = pageRequest(request);
-      const resource = await resourceOf(request.params.id);
-      const days = expiringDaysParam(request);
-      const { tokens, total } = await listExpiringDeployTokens(deps, principal.user, resource, days, page);
-      const body = tokens.map((token) => presentExpiringDeployToken(token, clock));
-      return sendPage(request, reply, baseUrl, page, total, body);
-    });
+    app.get<ResourceParams>(
+      `${base}/expiring`,
+      { schema: EXPIRING_DEPLOY_TOKEN_PARAMETERS },
+      async (request, reply) => {
+        const principal = requireScope(request, READ_API);
+        const page = pageRequest(request);
+        const resource = await resourceOf(request.params.id);
+        const days = expiringDaysParam(request);
+        const { tokens, total } = await listExpiringDeployTokens(deps, principal.user, resource, days, page);
+        const body = tokens.map((token) => presentExpiringDeployToken(token, clock));
+        return sendPage(request, reply, baseUrl, page, total, body);
+      },
+    );
 
     app.get<TokenParams>(`${base}/:token_id`, async (request) => {
       const principal = requireScope(request, READ_API);
@@ -114,15 +134,19 @@ export async function deployTokensRoutes(
       return reply.status(204).send();
     });
 
-    app.post<TokenParams>(`${base}/:token_id/rotate`, CREATES_CREDENTIAL, async (request) => {
-      const principal = requireScope(request, WRITE_API);
-      const resource = await resourceOf(request.params.id);
-      const tokenId = numericId(request.params.token_id);
-      const rotated = await rotateDeployToken(deps, actorOf(request), principal.user, resource, tokenId);
-      return {
-        ...presentDeployToken(rotated.token, clock, rotated.plaintext),
-        previous_token_expires_at: rotated.previousValidUntil,
-      };
-    });
+    app.post<TokenParams>(
+      `${base}/:token_id/rotate`,
+      { ...CREATES_CREDENTIAL, schema: NO_PARAMETERS },
+      async (request) => {
+        const principal = requireScope(request, WRITE_API);
+        const resource = await resourceOf(request.params.id);
+        const tokenId = numericId(request.params.token_id);
+        const rotated = await rotateDeployToken(deps, actorOf(request), principal.user, resource, tokenId);
+        return {
+          ...presentDeployToken(rotated.token, clock, rotated.plaintext),
+          previous_token_expires_at: rotated.previousValidUntil,
+        };
+      },
+    );
   }
 }

@@ -10,8 +10,9 @@ import {
 import { apiParams, optionalChoice } from '../api-params.ts';
 import { READ_API, WRITE_API, actorOf, requireScope } from '../authenticate.ts';
 import { pageRequest, sendPage } from '../pagination.ts';
+import { PAGINATION, parameters } from '../route-parameters.ts';
 import { presentAccessToken } from '../presenters/access-token.presenter.ts';
-import { newTokenRequest, numericId } from './access-token-request.ts';
+import { NEW_TOKEN_PARAMETERS, newTokenRequest, numericId } from './access-token-request.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
 
 type UserParams = { Params: { user_id: string } };
@@ -28,39 +29,59 @@ export async function impersonationTokensRoutes(
   const { clock } = deps;
   const baseUrl = options.context.settings.externalUrl;
 
-  app.get<UserParams>(BASE, async (request, reply) => {
-    const principal = requireScope(request, READ_API);
-    const state =
-      optionalChoice(apiParams(request), 'state', ['all', 'active', 'inactive'] as const) ?? 'all';
-    const page = pageRequest(request);
-    const { tokens, total } = await listImpersonationTokens(
-      deps,
-      principal.user,
-      numericId(request.params.user_id),
-      state,
-      page,
-    );
-    return sendPage(
-      request,
-      reply,
-      baseUrl,
-      page,
-      total,
-      tokens.map((token) => presentAccessToken(token, clock)),
-    );
-  });
+  app.get<UserParams>(
+    BASE,
+    {
+      schema: parameters(
+        {
+          ...PAGINATION,
+          state: {
+            type: 'string',
+            enum: ['all', 'active', 'inactive'],
+            description: 'Tokens in this state (default all)',
+          },
+        },
+        { in: 'query' },
+      ),
+    },
+    async (request, reply) => {
+      const principal = requireScope(request, READ_API);
+      const state =
+        optionalChoice(apiParams(request), 'state', ['all', 'active', 'inactive'] as const) ?? 'all';
+      const page = pageRequest(request);
+      const { tokens, total } = await listImpersonationTokens(
+        deps,
+        principal.user,
+        numericId(request.params.user_id),
+        state,
+        page,
+      );
+      return sendPage(
+        request,
+        reply,
+        baseUrl,
+        page,
+        total,
+        tokens.map((token) => presentAccessToken(token, clock)),
+      );
+    },
+  );
 
-  app.post<UserParams>(BASE, CREATES_CREDENTIAL, async (request, reply) => {
-    const principal = requireScope(request, WRITE_API);
-    const issued = await createImpersonationToken(
-      deps,
-      actorOf(request),
-      principal.user,
-      numericId(request.params.user_id),
-      newTokenRequest(request),
-    );
-    return reply.status(201).send(presentAccessToken(issued.token, clock, issued.plaintext));
-  });
+  app.post<UserParams>(
+    BASE,
+    { ...CREATES_CREDENTIAL, schema: NEW_TOKEN_PARAMETERS },
+    async (request, reply) => {
+      const principal = requireScope(request, WRITE_API);
+      const issued = await createImpersonationToken(
+        deps,
+        actorOf(request),
+        principal.user,
+        numericId(request.params.user_id),
+        newTokenRequest(request),
+      );
+      return reply.status(201).send(presentAccessToken(issued.token, clock, issued.plaintext));
+    },
+  );
 
   app.get<TokenParams>(`${BASE}/:impersonation_token_id`, async (request) => {
     const principal = requireScope(request, READ_API);

@@ -17,6 +17,7 @@ import { sendArrayPage } from '../pagination.ts';
 import { presentNamespace } from '../presenters/project.presenter.ts';
 import { NamespaceNames } from '../presenters/namespace-names.ts';
 import { presentProject } from '../presenters/project.presenter.ts';
+import { PAGINATION, parameters } from '../route-parameters.ts';
 
 type Params = { id: string };
 
@@ -40,31 +41,65 @@ export async function jobTokenScopeRoutes(
     jobTokenScope(deps, acting(request, READ_API), request.params.id),
   );
 
-  app.patch<{ Params: Params }>(base, async (request, reply) => {
-    const enabled = optionalBoolean(apiParams(request), 'enabled');
-    if (enabled === undefined) throw badRequest('enabled', 'is missing');
-    await setInboundScopeEnabled(deps, acting(request, WRITE_API), request.params.id, enabled);
-    return reply.status(204).send();
-  });
+  app.patch<{ Params: Params }>(
+    base,
+    {
+      schema: parameters(
+        {
+          enabled: {
+            type: 'boolean',
+            required: true,
+            description: 'Whether the allowlist limits which job tokens reach this project',
+          },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      const enabled = optionalBoolean(apiParams(request), 'enabled');
+      if (enabled === undefined) throw badRequest('enabled', 'is missing');
+      await setInboundScopeEnabled(deps, acting(request, WRITE_API), request.params.id, enabled);
+      return reply.status(204).send();
+    },
+  );
 
-  app.get<{ Params: Params }>(`${base}/allowlist`, async (request, reply) => {
-    const projects = await allowlistedProjects(deps, acting(request, READ_API), request.params.id);
-    const names = new NamespaceNames(db);
-    const presented = await Promise.all(
-      projects.map(async (p) => {
-        const { namespace, fullName } = await names.describe(p.namespace_id);
-        return presentProject(p, namespace, fullName, url);
-      }),
-    );
-    return sendArrayPage(request, reply, url, presented);
-  });
+  app.get<{ Params: Params }>(
+    `${base}/allowlist`,
+    { schema: parameters(PAGINATION, { in: 'query' }) },
+    async (request, reply) => {
+      const projects = await allowlistedProjects(deps, acting(request, READ_API), request.params.id);
+      const names = new NamespaceNames(db);
+      const presented = await Promise.all(
+        projects.map(async (p) => {
+          const { namespace, fullName } = await names.describe(p.namespace_id);
+          return presentProject(p, namespace, fullName, url);
+        }),
+      );
+      return sendArrayPage(request, reply, url, presented);
+    },
+  );
 
-  app.post<{ Params: Params }>(`${base}/allowlist`, async (request, reply) => {
-    const target = requiredInteger(apiParams(request), 'target_project_id');
-    return reply
-      .status(201)
-      .send(await allowlistProject(deps, acting(request, WRITE_API), request.params.id, target));
-  });
+  app.post<{ Params: Params }>(
+    `${base}/allowlist`,
+    {
+      schema: parameters(
+        {
+          target_project_id: {
+            type: 'integer',
+            required: true,
+            description: 'The project whose job tokens may reach this one',
+          },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      const target = requiredInteger(apiParams(request), 'target_project_id');
+      return reply
+        .status(201)
+        .send(await allowlistProject(deps, acting(request, WRITE_API), request.params.id, target));
+    },
+  );
 
   app.delete<{ Params: Params & { target_project_id: string } }>(
     `${base}/allowlist/:target_project_id`,
@@ -75,22 +110,41 @@ export async function jobTokenScopeRoutes(
     },
   );
 
-  app.get<{ Params: Params }>(`${base}/groups_allowlist`, async (request, reply) => {
-    const groups = await allowlistedGroups(deps, acting(request, READ_API), request.params.id);
-    return sendArrayPage(
-      request,
-      reply,
-      url,
-      groups.map((g) => presentNamespace(g, url)),
-    );
-  });
+  app.get<{ Params: Params }>(
+    `${base}/groups_allowlist`,
+    { schema: parameters(PAGINATION, { in: 'query' }) },
+    async (request, reply) => {
+      const groups = await allowlistedGroups(deps, acting(request, READ_API), request.params.id);
+      return sendArrayPage(
+        request,
+        reply,
+        url,
+        groups.map((g) => presentNamespace(g, url)),
+      );
+    },
+  );
 
-  app.post<{ Params: Params }>(`${base}/groups_allowlist`, async (request, reply) => {
-    const target = requiredInteger(apiParams(request), 'target_group_id');
-    return reply
-      .status(201)
-      .send(await allowlistGroup(deps, acting(request, WRITE_API), request.params.id, target));
-  });
+  app.post<{ Params: Params }>(
+    `${base}/groups_allowlist`,
+    {
+      schema: parameters(
+        {
+          target_group_id: {
+            type: 'integer',
+            required: true,
+            description: 'The group whose projects’ job tokens may reach this one',
+          },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      const target = requiredInteger(apiParams(request), 'target_group_id');
+      return reply
+        .status(201)
+        .send(await allowlistGroup(deps, acting(request, WRITE_API), request.params.id, target));
+    },
+  );
 
   app.delete<{ Params: Params & { target_group_id: string } }>(
     `${base}/groups_allowlist/:target_group_id`,
@@ -101,12 +155,15 @@ export async function jobTokenScopeRoutes(
     },
   );
 
-  app.get<{ Params: Params }>(`${base}/authorizations`, async (request, reply) =>
-    sendArrayPage(
-      request,
-      reply,
-      url,
-      await jobTokenAuthorizationLog(deps, acting(request, READ_API), request.params.id),
-    ),
+  app.get<{ Params: Params }>(
+    `${base}/authorizations`,
+    { schema: parameters(PAGINATION, { in: 'query' }) },
+    async (request, reply) =>
+      sendArrayPage(
+        request,
+        reply,
+        url,
+        await jobTokenAuthorizationLog(deps, acting(request, READ_API), request.params.id),
+      ),
   );
 }

@@ -8,10 +8,11 @@ import type { InstanceContext } from '../../runtime/instance-context.ts';
 import type { JobStatus } from '../../store/ci-schema.ts';
 import { countJobs, findJobById, findProjectJob, listJobs } from '../../store/ci-jobs.repository.ts';
 import { authenticatedJob } from '../../tokens/job/job-token.authenticator.ts';
-import { requiredInteger } from '../api-params.ts';
+import { apiQuery, requiredInteger } from '../api-params.ts';
 import { actorOf, requireScope, WRITE_API } from '../authenticate.ts';
 import { optionalReader } from '../optional-reader.ts';
 import { pageRequest, sendPage } from '../pagination.ts';
+import { PAGINATION, parameters, NO_PARAMETERS } from '../route-parameters.ts';
 import { jobView } from './ci-job-view.ts';
 
 const STATUSES: readonly JobStatus[] = [
@@ -40,32 +41,47 @@ export async function jobsRoutes(app: FastifyInstance, options: { context: Insta
     return jobView(db, job, url, { user: principal.user, recent: true });
   });
 
-  app.get<{
-    Params: { id: string };
-    Querystring: { scope?: string | string[]; 'scope[]'?: string | string[] };
-  }>('/api/v4/projects/:id/jobs', async (request, reply) => {
-    const { project } = await authorizeProject(
-      db,
-      optionalReader(request),
-      request.params.id,
-      canReadRepository,
-    );
-    const raw = request.query.scope ?? request.query['scope[]'];
-    const statuses = (Array.isArray(raw) ? raw : raw ? [raw] : []).filter((s): s is JobStatus =>
-      (STATUSES as readonly string[]).includes(s),
-    );
-    const filter = { projectId: project.id, statuses };
-    const page = pageRequest(request);
-    const [jobs, total] = await Promise.all([listJobs(db, filter, page), countJobs(db, filter)]);
-    return sendPage(
-      request,
-      reply,
-      url,
-      page,
-      total,
-      await Promise.all(jobs.map((job) => jobView(db, job, url))),
-    );
-  });
+  app.get<{ Params: { id: string } }>(
+    '/api/v4/projects/:id/jobs',
+    {
+      schema: parameters(
+        {
+          ...PAGINATION,
+          scope: {
+            type: 'array',
+            items: 'string',
+            enum: STATUSES,
+            description: 'Only jobs with these statuses',
+          },
+        },
+        { in: 'query' },
+      ),
+    },
+    async (request, reply) => {
+      const { project } = await authorizeProject(
+        db,
+        optionalReader(request),
+        request.params.id,
+        canReadRepository,
+      );
+      const query = apiQuery(request);
+      const raw = query.scope ?? query['scope[]'];
+      const statuses = (Array.isArray(raw) ? raw : raw ? [raw] : []).filter((s): s is JobStatus =>
+        (STATUSES as readonly unknown[]).includes(s),
+      );
+      const filter = { projectId: project.id, statuses };
+      const page = pageRequest(request);
+      const [jobs, total] = await Promise.all([listJobs(db, filter, page), countJobs(db, filter)]);
+      return sendPage(
+        request,
+        reply,
+        url,
+        page,
+        total,
+        await Promise.all(jobs.map((job) => jobView(db, job, url))),
+      );
+    },
+  );
 
   const readableJob = async (request: Parameters<typeof optionalReader>[0], params: Params) => {
     const { project } = await authorizeProject(db, optionalReader(request), params.id, canReadRepository);
@@ -83,12 +99,16 @@ export async function jobsRoutes(app: FastifyInstance, options: { context: Insta
     return reply.type('text/plain; charset=utf-8').send(job.trace);
   });
 
-  app.post<{ Params: Params }>('/api/v4/projects/:id/jobs/:job_id/cancel', async (request) => {
-    const principal = requireScope(request, WRITE_API);
-    const { project } = await authorizeProject(db, principal.user, request.params.id, canWriteRepository);
-    const job = await findProjectJob(db, project.id, requiredInteger(request.params, 'job_id'));
-    if (!job) throw notFound('Job');
-    await cancelJob(deps, job, actorOf(request));
-    return jobView(db, (await findJobById(db, job.id))!, url);
-  });
+  app.post<{ Params: Params }>(
+    '/api/v4/projects/:id/jobs/:job_id/cancel',
+    { schema: NO_PARAMETERS },
+    async (request) => {
+      const principal = requireScope(request, WRITE_API);
+      const { project } = await authorizeProject(db, principal.user, request.params.id, canWriteRepository);
+      const job = await findProjectJob(db, project.id, requiredInteger(request.params, 'job_id'));
+      if (!job) throw notFound('Job');
+      await cancelJob(deps, job, actorOf(request));
+      return jobView(db, (await findJobById(db, job.id))!, url);
+    },
+  );
 }

@@ -14,6 +14,7 @@ import {
 import { unauthorized } from '../../errors/tessera-error.ts';
 import { apiParams, optionalString, requiredInteger, requiredString } from '../api-params.ts';
 import { presentedToken } from '../authenticate.ts';
+import { parameters, NO_PARAMETERS } from '../route-parameters.ts';
 
 const ADMIN_ACTOR = (request: FastifyRequest): Actor => ({
   userId: null,
@@ -35,18 +36,34 @@ export async function licenseAuthorityAdminRoutes(
     if (!options.adminToken.matches(presentedToken(request))) throw unauthorized();
   });
 
-  app.post('/api/v1/admin/licenses', async (request, reply) => {
-    const params = apiParams(request);
-    const { license, activationCode } = await createLicense(deps, ADMIN_ACTOR(request), {
-      licensee: requiredString(params, 'licensee'),
-      email: optionalString(params, 'email'),
-      plan: requiredString(params, 'plan'),
-      addOns: params.add_ons,
-      startsAt: optionalString(params, 'starts_at'),
-      expiresAt: optionalString(params, 'expires_at'),
-    });
-    return reply.status(201).send({ ...license, activation_code: activationCode });
-  });
+  app.post(
+    '/api/v1/admin/licenses',
+    {
+      schema: parameters(
+        {
+          licensee: { type: 'string', required: true, description: 'Who the license is for' },
+          email: { type: 'string', format: 'email', description: "The licensee's contact" },
+          plan: { type: 'string', required: true, description: 'The plan' },
+          add_ons: { type: 'object', description: 'add_ons[NAME]=seats: the add-ons and their seats' },
+          starts_at: { type: 'string', format: 'date', description: 'First day of the license' },
+          expires_at: { type: 'string', format: 'date', description: 'Last day of the license' },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      const params = apiParams(request);
+      const { license, activationCode } = await createLicense(deps, ADMIN_ACTOR(request), {
+        licensee: requiredString(params, 'licensee'),
+        email: optionalString(params, 'email'),
+        plan: requiredString(params, 'plan'),
+        addOns: params.add_ons,
+        startsAt: optionalString(params, 'starts_at'),
+        expiresAt: optionalString(params, 'expires_at'),
+      });
+      return reply.status(201).send({ ...license, activation_code: activationCode });
+    },
+  );
 
   app.get('/api/v1/admin/licenses', async () => listLicenses(deps));
 
@@ -54,7 +71,7 @@ export async function licenseAuthorityAdminRoutes(
     showLicense(deps, requiredInteger(request.params as Record<string, unknown>, 'id')),
   );
 
-  app.post('/api/v1/admin/licenses/:id/revoke', async (request) =>
+  app.post('/api/v1/admin/licenses/:id/revoke', { schema: NO_PARAMETERS }, async (request) =>
     revokeLicense(
       deps,
       ADMIN_ACTOR(request),
@@ -62,7 +79,7 @@ export async function licenseAuthorityAdminRoutes(
     ),
   );
 
-  app.post('/api/v1/admin/signing_keys/rotate', async (request) =>
+  app.post('/api/v1/admin/signing_keys/rotate', { schema: NO_PARAMETERS }, async (request) =>
     deps.keys.rotate(LICENSE_AUTHORITY_KEY_ROLE, ADMIN_ACTOR(request)),
   );
 }

@@ -12,6 +12,7 @@ import {
 import { JWKS_CACHE_CONTROL } from '../../keys/jwks.ts';
 import { apiParams } from '../api-params.ts';
 import { presentedToken } from '../authenticate.ts';
+import { parameters } from '../route-parameters.ts';
 
 /**
  * What instances and verifiers call on the license authority: discovery and JWKS, activation
@@ -34,23 +35,51 @@ export async function licenseAuthorityRoutes(
       .send(await deps.keys.jwks(LICENSE_AUTHORITY_KEY_ROLE)),
   );
 
-  app.post('/api/v1/activate', async (request, reply) => {
-    const params = apiParams(request);
-    const activation = await activateLicense(deps, {
-      activationCode: params.activation_code,
-      instanceId: params.instance_id,
-      ip: request.ip,
-    });
-    return reply.status(201).send(activation);
-  });
+  app.post(
+    '/api/v1/activate',
+    {
+      schema: parameters(
+        {
+          activation_code: {
+            type: 'string',
+            required: true,
+            description: 'The activation code the customer was given',
+          },
+          instance_id: { type: 'string', required: true, description: 'The instance being activated' },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      const params = apiParams(request);
+      const activation = await activateLicense(deps, {
+        activationCode: params.activation_code,
+        instanceId: params.instance_id,
+        ip: request.ip,
+      });
+      return reply.status(201).send(activation);
+    },
+  );
 
-  app.post('/api/v1/instance_tokens', async (request, reply) => {
-    const params = apiParams(request);
-    const issued = await issueInstanceToken(deps, {
-      licenseKey: presentedToken(request),
-      instanceId: params.instance_id,
-      seatsInUse: params.seats,
-    });
-    return reply.status(201).send(issued);
-  });
+  app.post(
+    '/api/v1/instance_tokens',
+    {
+      schema: parameters(
+        {
+          instance_id: { type: 'string', required: true, description: 'The instance asking for a token' },
+          seats: { type: 'integer', description: 'Seats in use on the instance' },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      const params = apiParams(request);
+      const issued = await issueInstanceToken(deps, {
+        licenseKey: presentedToken(request),
+        instanceId: params.instance_id,
+        seatsInUse: params.seats,
+      });
+      return reply.status(201).send(issued);
+    },
+  );
 }

@@ -16,6 +16,7 @@ import { actingUserOf, requireScope, WRITE_API } from '../authenticate.ts';
 import { optionalReader } from '../optional-reader.ts';
 import { sendArrayPage } from '../pagination.ts';
 import { presentMember } from '../presenters/member.presenter.ts';
+import { PAGINATION, parameters } from '../route-parameters.ts';
 
 type Params = { id: string; user_id?: string };
 
@@ -42,48 +43,94 @@ export async function membersRoutes(
       ['', listDirectMembers],
       ['/all', listAllMembers],
     ] as const) {
-      app.get<{ Params: Params }>(`${base}${suffix}`, async (request, reply) => {
-        const members = await list(db, await target(optionalReader(request), request.params.id));
-        const matching = filterMembers(members, apiParams(request));
-        return sendArrayPage(
-          request,
-          reply,
-          url,
-          matching.map((m) => presentMember(m, url)),
-        );
-      });
+      app.get<{ Params: Params }>(
+        `${base}${suffix}`,
+        {
+          schema: parameters(
+            {
+              ...PAGINATION,
+              query: { type: 'string', description: 'Members whose name or username contains this' },
+              user_ids: { type: 'integer', description: 'Only the member with this user id' },
+            },
+            { in: 'query' },
+          ),
+        },
+        async (request, reply) => {
+          const members = await list(db, await target(optionalReader(request), request.params.id));
+          const matching = filterMembers(members, apiParams(request));
+          return sendArrayPage(
+            request,
+            reply,
+            url,
+            matching.map((m) => presentMember(m, url)),
+          );
+        },
+      );
       app.get<{ Params: Params }>(`${base}${suffix}/:user_id`, async (request) => {
         const members = await list(db, await target(optionalReader(request), request.params.id));
         return presentMember(memberOf(members, request.params.user_id), url);
       });
     }
 
-    app.post<{ Params: Params }>(base, async (request, reply) => {
-      const by = acting(request);
-      const params = apiParams(request);
-      const on = await target(by.user, request.params.id);
-      const userId = requiredInteger(params, 'user_id');
-      await addMember(db, clock, by, on, {
-        userId,
-        accessLevel: requiredInteger(params, 'access_level'),
-        expiresAt: optionalString(params, 'expires_at') ?? null,
-      });
-      return reply
-        .status(201)
-        .send(presentMember(memberOf(await listDirectMembers(db, on), String(userId)), url));
-    });
+    app.post<{ Params: Params }>(
+      base,
+      {
+        schema: parameters(
+          {
+            user_id: { type: 'integer', required: true, description: 'The user to add' },
+            access_level: {
+              type: 'integer',
+              required: true,
+              description: 'Access level (10, 15, 20, 30, 40, 50)',
+            },
+            expires_at: { type: 'string', format: 'date', description: 'When the membership ends' },
+          },
+          { in: 'body' },
+        ),
+      },
+      async (request, reply) => {
+        const by = acting(request);
+        const params = apiParams(request);
+        const on = await target(by.user, request.params.id);
+        const userId = requiredInteger(params, 'user_id');
+        await addMember(db, clock, by, on, {
+          userId,
+          accessLevel: requiredInteger(params, 'access_level'),
+          expiresAt: optionalString(params, 'expires_at') ?? null,
+        });
+        return reply
+          .status(201)
+          .send(presentMember(memberOf(await listDirectMembers(db, on), String(userId)), url));
+      },
+    );
 
-    app.put<{ Params: Params }>(`${base}/:user_id`, async (request) => {
-      const by = acting(request);
-      const params = apiParams(request);
-      const on = await target(by.user, request.params.id);
-      const userId = userIdParam(request.params.user_id);
-      await updateMember(db, clock, by, on, userId, {
-        accessLevel: requiredInteger(params, 'access_level'),
-        expiresAt: optionalString(params, 'expires_at'),
-      });
-      return presentMember(memberOf(await listDirectMembers(db, on), String(userId)), url);
-    });
+    app.put<{ Params: Params }>(
+      `${base}/:user_id`,
+      {
+        schema: parameters(
+          {
+            access_level: {
+              type: 'integer',
+              required: true,
+              description: 'Access level (10, 15, 20, 30, 40, 50)',
+            },
+            expires_at: { type: 'string', format: 'date', description: 'When the membership ends' },
+          },
+          { in: 'body' },
+        ),
+      },
+      async (request) => {
+        const by = acting(request);
+        const params = apiParams(request);
+        const on = await target(by.user, request.params.id);
+        const userId = userIdParam(request.params.user_id);
+        await updateMember(db, clock, by, on, userId, {
+          accessLevel: requiredInteger(params, 'access_level'),
+          expiresAt: optionalString(params, 'expires_at'),
+        });
+        return presentMember(memberOf(await listDirectMembers(db, on), String(userId)), url);
+      },
+    );
 
     app.delete<{ Params: Params }>(`${base}/:user_id`, async (request, reply) => {
       const by = acting(request);

@@ -25,8 +25,25 @@ import {
   deviceEntryPage,
   plainErrorPage,
 } from './oauth-pages.ts';
+import { declaredView, parameters } from '../route-parameters.ts';
 
 type Params = Record<string, unknown>;
+
+/** What `checkAuthorizationRequest` reads (RFC 6749 §4.1.1, PKCE, OpenID Connect's nonce). */
+const AUTHORIZATION_REQUEST = {
+  client_id: { type: 'string', required: true, description: 'The application' },
+  redirect_uri: { type: 'string', format: 'uri', description: 'One of its registered redirect URIs' },
+  response_type: { type: 'string', required: true, enum: ['code'], description: 'Always code' },
+  scope: { type: 'string', description: 'Scopes, space-separated' },
+  state: { type: 'string', description: 'Handed back on the redirect' },
+  code_challenge: { type: 'string', description: 'PKCE challenge' },
+  code_challenge_method: { type: 'string', enum: ['S256'], description: 'PKCE method' },
+  nonce: { type: 'string', description: 'Put into the ID token' },
+} as const;
+
+const DECISION = {
+  decision: { type: 'string', enum: ['approve', 'deny'], description: "The person's answer" },
+} as const;
 
 /**
  * The browser side of the OAuth provider: `GET /oauth/authorize` (consent, skipped for trusted
@@ -115,64 +132,93 @@ export async function oauthAuthorizeRoutes(
     );
   };
 
-  app.get('/oauth/authorize', (request, reply) => authorize(request, reply, request.query as Params));
-  app.post('/oauth/authorize', (request, reply) => {
-    const body = (request.body ?? {}) as Params;
-    // A decision must be explicit: a form post without one is neither approval nor denial.
-    const decision = body.decision === 'approve' || body.decision === 'deny' ? body.decision : 'deny';
-    return authorize(request, reply, body, decision);
-  });
+  app.get(
+    '/oauth/authorize',
+    { schema: parameters(AUTHORIZATION_REQUEST, { in: 'query' }) },
+    (request, reply) => authorize(request, reply, declaredView(request, (request.query ?? {}) as Params)),
+  );
+  app.post(
+    '/oauth/authorize',
+    { schema: parameters({ ...AUTHORIZATION_REQUEST, ...DECISION }, { in: 'body' }) },
+    (request, reply) => {
+      const body = declaredView(request, (request.body ?? {}) as Params);
+      // A decision must be explicit: a form post without one is neither approval nor denial.
+      const decision = body.decision === 'approve' || body.decision === 'deny' ? body.decision : 'deny';
+      return authorize(request, reply, body, decision);
+    },
+  );
 
-  app.get('/oauth/device', async (request, reply) => {
-    const session = signedIn(request, reply);
-    if (!session) return reply;
-    const typed = (request.query as Params).user_code;
-    if (typeof typed !== 'string' || typed === '') return sendPage(reply, 200, deviceEntryPage({}));
-    const pending = await findPendingDeviceAuthorization(deps, session.principal.user, typed);
-    if (!pending) {
+  app.get(
+    '/oauth/device',
+    {
+      schema: parameters(
+        { user_code: { type: 'string', description: 'The code the device shows' } },
+        { in: 'query' },
+      ),
+    },
+    async (request, reply) => {
+      const session = signedIn(request, reply);
+      if (!session) return reply;
+      const typed = declaredView(request, (request.query ?? {}) as Params).user_code;
+      if (typeof typed !== 'string' || typed === '') return sendPage(reply, 200, deviceEntryPage({}));
+      const pending = await findPendingDeviceAuthorization(deps, session.principal.user, typed);
+      if (!pending) {
+        return sendPage(
+          reply,
+          400,
+          deviceEntryPage({ prefill: typed, problem: 'That code is not valid, or it expired.' }),
+        );
+      }
       return sendPage(
         reply,
-        400,
-        deviceEntryPage({ prefill: typed, problem: 'That code is not valid, or it expired.' }),
+        200,
+        deviceConsentPage({
+          applicationName: pending.application.name,
+          username: session.principal.user.username,
+          scopes: pending.scopes,
+          userCode: typed,
+          csrfToken: session.csrfToken,
+        }),
       );
-    }
-    return sendPage(
-      reply,
-      200,
-      deviceConsentPage({
-        applicationName: pending.application.name,
-        username: session.principal.user.username,
-        scopes: pending.scopes,
-        userCode: typed,
-        csrfToken: session.csrfToken,
-      }),
-    );
-  });
+    },
+  );
 
-  app.post('/oauth/device', async (request, reply) => {
-    const session = signedIn(request, reply);
-    if (!session) return reply;
-    const body = (request.body ?? {}) as Params;
-    const typed = typeof body.user_code === 'string' ? body.user_code : '';
-    const decision = body.decision === 'approve' ? 'approve' : 'deny';
-    const authTime = await sessionAuthTime(deps, session.principal.credential.id);
-    const decided = await decideDeviceAuthorization(
-      deps,
-      actorOf(request),
-      session.principal.user,
-      typed,
-      decision,
-      authTime,
-    );
-    if (!decided) {
-      return sendPage(
-        reply,
-        400,
-        deviceEntryPage({ prefill: typed, problem: 'That code is not valid, or it expired.' }),
+  app.post(
+    '/oauth/device',
+    {
+      schema: parameters(
+        {
+          user_code: { type: 'string', required: true, description: 'The code the device shows' },
+          ...DECISION,
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      const session = signedIn(request, reply);
+      if (!session) return reply;
+      const body = declaredView(request, (request.body ?? {}) as Params);
+      const typed = typeof body.user_code === 'string' ? body.user_code : '';
+      const decision = body.decision === 'approve' ? 'approve' : 'deny';
+      const authTime = await sessionAuthTime(deps, session.principal.credential.id);
+      const decided = await decideDeviceAuthorization(
+        deps,
+        actorOf(request),
+        session.principal.user,
+        typed,
+        decision,
+        authTime,
       );
-    }
-    return sendPage(reply, 200, deviceDonePage(decision === 'approve', decided.application.name));
-  });
+      if (!decided) {
+        return sendPage(
+          reply,
+          400,
+          deviceEntryPage({ prefill: typed, problem: 'That code is not valid, or it expired.' }),
+        );
+      }
+      return sendPage(reply, 200, deviceDonePage(decision === 'approve', decided.application.name));
+    },
+  );
 }
 
 /**

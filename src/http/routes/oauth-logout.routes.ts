@@ -9,6 +9,7 @@ import { actorOf } from '../authenticate.ts';
 import { SESSION_COOKIE, sessionCookieOptions, sessionDepsFor } from '../session-authentication.ts';
 import { sendPage } from './oauth-authorize.routes.ts';
 import { endSessionConfirmPage, plainErrorPage, signedOutPage } from './oauth-pages.ts';
+import { parameters } from '../route-parameters.ts';
 
 export const END_SESSION_PATH = '/oauth/logout';
 
@@ -74,6 +75,42 @@ export async function oauthLogoutRoutes(
     return sendPage(reply, 200, signedOutPage());
   };
 
-  app.get(END_SESSION_PATH, async (request, reply) => endSession(request, reply, false));
-  app.post(END_SESSION_PATH, async (request, reply) => endSession(request, reply, true));
+  app.get(
+    END_SESSION_PATH,
+    {
+      schema: parameters(
+        {
+          id_token_hint: { type: 'string', description: 'An ID token the person was given' },
+          post_logout_redirect_uri: {
+            type: 'string',
+            format: 'uri',
+            description: 'Where to go afterwards (a registered URI)',
+          },
+          state: { type: 'string', description: 'Handed back on the redirect' },
+          client_id: { type: 'string', description: 'The application asking' },
+        },
+        { in: 'query' },
+      ),
+    },
+    async (request, reply) => endSession(request, reply, false),
+  );
+  app.post(
+    END_SESSION_PATH,
+    {
+      schema: parameters(
+        {
+          id_token_hint: { type: 'string', description: 'An ID token the person was given' },
+          post_logout_redirect_uri: {
+            type: 'string',
+            format: 'uri',
+            description: 'Where to go afterwards (a registered URI)',
+          },
+          state: { type: 'string', description: 'Handed back on the redirect' },
+          client_id: { type: 'string', description: 'The application asking' },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => endSession(request, reply, true),
+  );
 }

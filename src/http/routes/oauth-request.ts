@@ -6,6 +6,7 @@ import { parseBasicAuthorization } from '../../tokens/basic-credentials.ts';
 import type { ClientCredentials } from '../../tokens/oauth/client-authentication.ts';
 import { OAuthError } from '../../tokens/oauth/oauth-error.ts';
 import { errorBody } from '../error-handler.ts';
+import { declaredView } from '../route-parameters.ts';
 
 /*
  * What the OAuth endpoints share at the HTTP boundary: reading form parameters and client credentials
@@ -14,10 +15,16 @@ import { errorBody } from '../error-handler.ts';
 
 export type FormParams = Record<string, unknown>;
 
-/** The request body's parameters (form-encoded, or JSON as GitLab also accepts); never the query string. */
+/**
+ * The request body's parameters (form-encoded, or JSON as GitLab also accepts); never the query string.
+ * Only the names the route declares may be read (route-parameters.ts).
+ */
 export function formParams(request: FastifyRequest): FormParams {
   const body = request.body;
-  return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as FormParams) : {};
+  return declaredView(
+    request,
+    body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as FormParams) : {},
+  );
 }
 
 /** A single string parameter; an array (the parameter repeated) is a malformed request (RFC 6749 §3.1). */

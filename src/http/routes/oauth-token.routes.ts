@@ -21,6 +21,7 @@ import {
   param,
   repeated,
 } from './oauth-request.ts';
+import { parameters } from '../route-parameters.ts';
 
 /**
  * The OAuth endpoints clients call directly, at the platform's paths: the token endpoint (authorization
@@ -42,72 +43,151 @@ export async function oauthTokenRoutes(
     return { params, application };
   };
 
-  app.post('/oauth/token', async (request, reply) => {
-    noStore(reply);
-    const { params, application } = await authenticated(request);
-    const actor = clientActor(request, application);
-    const grantType = param(params, 'grant_type');
-    switch (grantType) {
-      case 'authorization_code':
-        return redeemAuthorizationCode(deps, actor, application, {
-          code: param(params, 'code'),
-          redirectUri: param(params, 'redirect_uri'),
-          codeVerifier: param(params, 'code_verifier'),
-        });
-      case 'refresh_token':
-        return redeemRefreshToken(deps, actor, application, {
-          refreshToken: param(params, 'refresh_token'),
-          scopes: parseScopes(param(params, 'scope')),
-        });
-      case DEVICE_CODE_GRANT_TYPE:
-        return redeemDeviceCode(deps, actor, application, param(params, 'device_code'));
-      case TOKEN_EXCHANGE_GRANT_TYPE:
-        return exchangeToken(
-          options.context,
-          actor,
-          application,
-          {
-            subjectToken: param(params, 'subject_token'),
-            subjectTokenType: param(params, 'subject_token_type'),
-            actorToken: param(params, 'actor_token'),
-            actorTokenType: param(params, 'actor_token_type'),
-            requestedTokenType: param(params, 'requested_token_type'),
-            scopes: parseScopes(param(params, 'scope')),
-            audience: repeated(params, 'audience'),
+  app.post(
+    '/oauth/token',
+    {
+      schema: parameters(
+        {
+          client_id: { type: 'string', description: 'The client, when not authenticated with HTTP Basic' },
+          client_secret: { type: 'string', description: 'Its secret (client_secret_post)' },
+          grant_type: {
+            type: 'string',
+            required: true,
+            enum: ['authorization_code', 'refresh_token', DEVICE_CODE_GRANT_TYPE, TOKEN_EXCHANGE_GRANT_TYPE],
+            description: 'The grant',
           },
-          // The actor's own token, judged by the authenticator of its prefix like any API credential.
-          async (token) =>
-            (await authenticatorFor(authenticators, token, prefix)?.authenticate(token, {
-              ip: request.ip,
-            })) ?? null,
-        );
-      case undefined:
-        throw new OAuthError('invalid_request', 'Missing required parameter: grant_type.');
-      default:
-        throw new OAuthError('unsupported_grant_type', 'The authorization grant type is not supported.');
-    }
-  });
+          code: { type: 'string', description: 'authorization_code: the code' },
+          redirect_uri: {
+            type: 'string',
+            format: 'uri',
+            description: 'authorization_code: the redirect URI the code was asked with',
+          },
+          code_verifier: { type: 'string', description: 'authorization_code: the PKCE verifier' },
+          refresh_token: { type: 'string', description: 'refresh_token: the refresh token' },
+          scope: {
+            type: 'string',
+            description: 'refresh_token, token exchange: fewer scopes, space-separated',
+          },
+          device_code: { type: 'string', description: 'device_code: the device code' },
+          subject_token: { type: 'string', description: "token exchange: the person's token" },
+          subject_token_type: {
+            type: 'string',
+            description: 'token exchange: access_token or id_token (RFC 8693 URN)',
+          },
+          actor_token: { type: 'string', description: "token exchange: the service account's own token" },
+          actor_token_type: { type: 'string', description: 'token exchange: access_token (RFC 8693 URN)' },
+          requested_token_type: { type: 'string', description: 'token exchange: access_token only' },
+          audience: { type: 'array', items: 'string', description: 'token exchange: this issuer only' },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      noStore(reply);
+      const { params, application } = await authenticated(request);
+      const actor = clientActor(request, application);
+      const grantType = param(params, 'grant_type');
+      switch (grantType) {
+        case 'authorization_code':
+          return redeemAuthorizationCode(deps, actor, application, {
+            code: param(params, 'code'),
+            redirectUri: param(params, 'redirect_uri'),
+            codeVerifier: param(params, 'code_verifier'),
+          });
+        case 'refresh_token':
+          return redeemRefreshToken(deps, actor, application, {
+            refreshToken: param(params, 'refresh_token'),
+            scopes: parseScopes(param(params, 'scope')),
+          });
+        case DEVICE_CODE_GRANT_TYPE:
+          return redeemDeviceCode(deps, actor, application, param(params, 'device_code'));
+        case TOKEN_EXCHANGE_GRANT_TYPE:
+          return exchangeToken(
+            options.context,
+            actor,
+            application,
+            {
+              subjectToken: param(params, 'subject_token'),
+              subjectTokenType: param(params, 'subject_token_type'),
+              actorToken: param(params, 'actor_token'),
+              actorTokenType: param(params, 'actor_token_type'),
+              requestedTokenType: param(params, 'requested_token_type'),
+              scopes: parseScopes(param(params, 'scope')),
+              audience: repeated(params, 'audience'),
+            },
+            // The actor's own token, judged by the authenticator of its prefix like any API credential.
+            async (token) =>
+              (await authenticatorFor(authenticators, token, prefix)?.authenticate(token, {
+                ip: request.ip,
+              })) ?? null,
+          );
+        case undefined:
+          throw new OAuthError('invalid_request', 'Missing required parameter: grant_type.');
+        default:
+          throw new OAuthError('unsupported_grant_type', 'The authorization grant type is not supported.');
+      }
+    },
+  );
 
-  app.post('/oauth/revoke', async (request, reply) => {
-    const { params, application } = await authenticated(request);
-    const token = param(params, 'token');
-    if (!token) throw new OAuthError('invalid_request', 'Missing required parameter: token.');
-    await revokePresentedToken(deps, clientActor(request, application), application, token);
-    // 200 whether or not there was such a token (RFC 7009 §2.2).
-    return reply.status(200).send({});
-  });
+  app.post(
+    '/oauth/revoke',
+    {
+      schema: parameters(
+        {
+          client_id: { type: 'string', description: 'The client, when not authenticated with HTTP Basic' },
+          client_secret: { type: 'string', description: 'Its secret (client_secret_post)' },
+          token: { type: 'string', required: true, description: 'The access or refresh token to revoke' },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      const { params, application } = await authenticated(request);
+      const token = param(params, 'token');
+      if (!token) throw new OAuthError('invalid_request', 'Missing required parameter: token.');
+      await revokePresentedToken(deps, clientActor(request, application), application, token);
+      // 200 whether or not there was such a token (RFC 7009 §2.2).
+      return reply.status(200).send({});
+    },
+  );
 
-  app.post('/oauth/introspect', async (request, reply) => {
-    noStore(reply);
-    const { params, application } = await authenticated(request);
-    const token = param(params, 'token');
-    if (!token) throw new OAuthError('invalid_request', 'Missing required parameter: token.');
-    return introspectToken(deps, application, token);
-  });
+  app.post(
+    '/oauth/introspect',
+    {
+      schema: parameters(
+        {
+          client_id: { type: 'string', description: 'The client, when not authenticated with HTTP Basic' },
+          client_secret: { type: 'string', description: 'Its secret (client_secret_post)' },
+          token: { type: 'string', required: true, description: 'The token to inspect' },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      noStore(reply);
+      const { params, application } = await authenticated(request);
+      const token = param(params, 'token');
+      if (!token) throw new OAuthError('invalid_request', 'Missing required parameter: token.');
+      return introspectToken(deps, application, token);
+    },
+  );
 
-  app.post('/oauth/authorize_device', async (request, reply) => {
-    noStore(reply);
-    const { params, application } = await authenticated(request);
-    return startDeviceAuthorization(deps, application, parseScopes(param(params, 'scope')));
-  });
+  app.post(
+    '/oauth/authorize_device',
+    {
+      schema: parameters(
+        {
+          client_id: { type: 'string', description: 'The client, when not authenticated with HTTP Basic' },
+          client_secret: { type: 'string', description: 'Its secret (client_secret_post)' },
+          scope: { type: 'string', description: 'Scopes, space-separated' },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      noStore(reply);
+      const { params, application } = await authenticated(request);
+      return startDeviceAuthorization(deps, application, parseScopes(param(params, 'scope')));
+    },
+  );
 }

@@ -19,6 +19,7 @@ import { sendArrayPage } from '../pagination.ts';
 import { presentPipeline } from '../presenters/ci.presenter.ts';
 import { presentUserBasic } from '../presenters/user.presenter.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
+import { PAGINATION, parameters } from '../route-parameters.ts';
 
 type TriggerParams = { Params: { id: string; trigger_id: string } };
 
@@ -48,7 +49,13 @@ export async function pipelineTriggersRoutes(
 
   app.post<{ Params: { id: string } }>(
     '/api/v4/projects/:id/triggers',
-    CREATES_CREDENTIAL,
+    {
+      ...CREATES_CREDENTIAL,
+      schema: parameters(
+        { description: { type: 'string', required: true, description: 'Description of the trigger' } },
+        { in: 'body' },
+      ),
+    },
     async (request, reply) => {
       const principal = requireScope(request, WRITE_API);
       const description = optionalString(apiParams(request), 'description') ?? '';
@@ -58,15 +65,19 @@ export async function pipelineTriggersRoutes(
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/v4/projects/:id/triggers', async (request, reply) => {
-    const principal = requireScope(request, READ_API);
-    const acting = actingUserOf(request, principal);
-    const triggers = await listProjectTriggers(deps, acting, request.params.id);
-    const ownerIds = triggers.flatMap((t) => (t.owner_id === null ? [] : [t.owner_id]));
-    const owners = new Map((await findUsersByIds(deps.db, ownerIds)).map((u) => [u.id, u]));
-    const items = triggers.map((t) => present(t, t.owner_id === null ? undefined : owners.get(t.owner_id)));
-    return sendArrayPage(request, reply, url, items);
-  });
+  app.get<{ Params: { id: string } }>(
+    '/api/v4/projects/:id/triggers',
+    { schema: parameters(PAGINATION, { in: 'query' }) },
+    async (request, reply) => {
+      const principal = requireScope(request, READ_API);
+      const acting = actingUserOf(request, principal);
+      const triggers = await listProjectTriggers(deps, acting, request.params.id);
+      const ownerIds = triggers.flatMap((t) => (t.owner_id === null ? [] : [t.owner_id]));
+      const owners = new Map((await findUsersByIds(deps.db, ownerIds)).map((u) => [u.id, u]));
+      const items = triggers.map((t) => present(t, t.owner_id === null ? undefined : owners.get(t.owner_id)));
+      return sendArrayPage(request, reply, url, items);
+    },
+  );
 
   app.delete<TriggerParams>('/api/v4/projects/:id/triggers/:trigger_id', async (request, reply) => {
     const principal = requireScope(request, WRITE_API);
@@ -87,17 +98,26 @@ export async function pipelineTriggersRoutes(
     return present(trigger, await ownerOf(trigger));
   });
 
-  app.put<TriggerParams>('/api/v4/projects/:id/triggers/:trigger_id', async (request) => {
-    const principal = requireScope(request, WRITE_API);
-    const triggerId = requiredInteger(request.params, 'trigger_id');
-    const description = optionalString(apiParams(request), 'description');
-    const acting = actingUserOf(request, principal);
-    const trigger =
-      description === undefined
-        ? await findProjectTrigger(deps, acting, request.params.id, triggerId)
-        : await updateProjectTrigger(deps, acting, request.params.id, triggerId, description);
-    return present(trigger, await ownerOf(trigger));
-  });
+  app.put<TriggerParams>(
+    '/api/v4/projects/:id/triggers/:trigger_id',
+    {
+      schema: parameters(
+        { description: { type: 'string', description: 'Description of the trigger' } },
+        { in: 'body' },
+      ),
+    },
+    async (request) => {
+      const principal = requireScope(request, WRITE_API);
+      const triggerId = requiredInteger(request.params, 'trigger_id');
+      const description = optionalString(apiParams(request), 'description');
+      const acting = actingUserOf(request, principal);
+      const trigger =
+        description === undefined
+          ? await findProjectTrigger(deps, acting, request.params.id, triggerId)
+          : await updateProjectTrigger(deps, acting, request.params.id, triggerId, description);
+      return present(trigger, await ownerOf(trigger));
+    },
+  );
 
   const runWithToken = async (request: FastifyRequest<{ Params: { id: string } }>, ref: string) => {
     const params = apiParams(request);
@@ -113,13 +133,34 @@ export async function pipelineTriggersRoutes(
     return presentPipeline(pipeline, project, owner, url);
   };
 
-  app.post<{ Params: { id: string } }>('/api/v4/projects/:id/trigger/pipeline', async (request, reply) =>
-    reply.status(201).send(await runWithToken(request, requiredString(apiParams(request), 'ref'))),
+  app.post<{ Params: { id: string } }>(
+    '/api/v4/projects/:id/trigger/pipeline',
+    {
+      schema: parameters(
+        {
+          token: { type: 'string', required: true, description: 'The trigger token, or a CI job token' },
+          variables: { type: 'object', description: 'variables[KEY]=value: variables of the pipeline' },
+          ref: { type: 'string', required: true, description: 'Branch or tag to run the pipeline on' },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) =>
+      reply.status(201).send(await runWithToken(request, requiredString(apiParams(request), 'ref'))),
   );
 
   // The older form, with the ref in the path and the token usually in the query (webhooks).
   app.post<{ Params: { id: string; ref: string } }>(
     '/api/v4/projects/:id/ref/:ref/trigger/pipeline',
+    {
+      schema: parameters(
+        {
+          token: { type: 'string', required: true, description: 'The trigger token, or a CI job token' },
+          variables: { type: 'object', description: 'variables[KEY]=value: variables of the pipeline' },
+        },
+        { in: 'query' },
+      ),
+    },
     async (request, reply) => reply.status(201).send(await runWithToken(request, request.params.ref)),
   );
 }

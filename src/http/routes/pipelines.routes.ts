@@ -16,6 +16,7 @@ import { optionalReader } from '../optional-reader.ts';
 import { pageRequest, sendArrayPage, sendPage } from '../pagination.ts';
 import { presentPipeline, presentPipelineBasic } from '../presenters/ci.presenter.ts';
 import { jobView } from './ci-job-view.ts';
+import { PAGINATION, parameters, NO_PARAMETERS } from '../route-parameters.ts';
 
 const STATUSES: readonly PipelineStatus[] = [
   'created',
@@ -45,34 +46,51 @@ export async function pipelinesRoutes(
     return { project, pipeline };
   };
 
-  app.get<{ Params: { id: string } }>('/api/v4/projects/:id/pipelines', async (request, reply) => {
-    const { project } = await authorizeProject(
-      db,
-      optionalReader(request),
-      request.params.id,
-      canReadRepository,
-    );
-    const params = apiParams(request);
-    const filter = {
-      projectId: project.id,
-      status: optionalChoice(params, 'status', STATUSES),
-      ref: optionalString(params, 'ref') || undefined,
-      source: optionalString(params, 'source') || undefined,
-    };
-    const page = pageRequest(request);
-    const [pipelines, total] = await Promise.all([
-      listPipelines(db, filter, page),
-      countPipelines(db, filter),
-    ]);
-    return sendPage(
-      request,
-      reply,
-      url,
-      page,
-      total,
-      pipelines.map((p) => presentPipelineBasic(p, project, url)),
-    );
-  });
+  app.get<{ Params: { id: string } }>(
+    '/api/v4/projects/:id/pipelines',
+    {
+      schema: parameters(
+        {
+          ...PAGINATION,
+          status: { type: 'string', enum: STATUSES, description: 'Only pipelines with this status' },
+          ref: { type: 'string', description: 'Only pipelines of this branch or tag' },
+          source: {
+            type: 'string',
+            description: 'Only pipelines started this way (push, web, trigger, api, ...)',
+          },
+        },
+        { in: 'query' },
+      ),
+    },
+    async (request, reply) => {
+      const { project } = await authorizeProject(
+        db,
+        optionalReader(request),
+        request.params.id,
+        canReadRepository,
+      );
+      const params = apiParams(request);
+      const filter = {
+        projectId: project.id,
+        status: optionalChoice(params, 'status', STATUSES),
+        ref: optionalString(params, 'ref') || undefined,
+        source: optionalString(params, 'source') || undefined,
+      };
+      const page = pageRequest(request);
+      const [pipelines, total] = await Promise.all([
+        listPipelines(db, filter, page),
+        countPipelines(db, filter),
+      ]);
+      return sendPage(
+        request,
+        reply,
+        url,
+        page,
+        total,
+        pipelines.map((p) => presentPipelineBasic(p, project, url)),
+      );
+    },
+  );
 
   app.get<{ Params: Params }>(
     '/api/v4/projects/:id/pipelines/:pipeline_id',
@@ -84,36 +102,55 @@ export async function pipelinesRoutes(
     },
   );
 
-  app.get<{ Params: Params }>('/api/v4/projects/:id/pipelines/:pipeline_id/jobs', async (request, reply) => {
-    const { pipeline } = await readablePipeline(optionalReader(request), request.params);
-    const jobs = await listPipelineJobs(db, pipeline.id);
-    return sendArrayPage(request, reply, url, await Promise.all(jobs.map((job) => jobView(db, job, url))));
-  });
+  app.get<{ Params: Params }>(
+    '/api/v4/projects/:id/pipelines/:pipeline_id/jobs',
+    { schema: parameters(PAGINATION, { in: 'query' }) },
+    async (request, reply) => {
+      const { pipeline } = await readablePipeline(optionalReader(request), request.params);
+      const jobs = await listPipelineJobs(db, pipeline.id);
+      return sendArrayPage(request, reply, url, await Promise.all(jobs.map((job) => jobView(db, job, url))));
+    },
+  );
 
-  app.post<{ Params: { id: string } }>('/api/v4/projects/:id/pipeline', async (request, reply) => {
-    const principal = requireScope(request, WRITE_API);
-    const ref = requiredString(apiParams(request), 'ref');
-    const source = principal.credential.kind === 'session' ? 'web' : 'api';
-    const pipeline = await runPipeline(
-      deps,
-      actingUserOf(request, principal),
-      request.params.id,
-      ref,
-      source,
-    );
-    const project = {
-      full_path: (await authorizeProject(db, principal.user, request.params.id)).project.full_path,
-    };
-    return reply.status(201).send(presentPipeline(pipeline, project, principal.user, url));
-  });
+  app.post<{ Params: { id: string } }>(
+    '/api/v4/projects/:id/pipeline',
+    {
+      schema: parameters(
+        {
+          ref: { type: 'string', required: true, description: 'Branch or tag to run the pipeline on' },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      const principal = requireScope(request, WRITE_API);
+      const ref = requiredString(apiParams(request), 'ref');
+      const source = principal.credential.kind === 'session' ? 'web' : 'api';
+      const pipeline = await runPipeline(
+        deps,
+        actingUserOf(request, principal),
+        request.params.id,
+        ref,
+        source,
+      );
+      const project = {
+        full_path: (await authorizeProject(db, principal.user, request.params.id)).project.full_path,
+      };
+      return reply.status(201).send(presentPipeline(pipeline, project, principal.user, url));
+    },
+  );
 
-  app.post<{ Params: Params }>('/api/v4/projects/:id/pipelines/:pipeline_id/cancel', async (request) => {
-    const principal = requireScope(request, WRITE_API);
-    const { project } = await authorizeProject(db, principal.user, request.params.id, canWriteRepository);
-    const found = await findProjectPipeline(db, project.id, requiredInteger(request.params, 'pipeline_id'));
-    if (!found) throw notFound('Pipeline');
-    await cancelPipelineJobs(deps, found.id, actorOf(request));
-    const pipeline = (await findProjectPipeline(db, project.id, found.id))!;
-    return presentPipeline(pipeline, project, principal.user, url);
-  });
+  app.post<{ Params: Params }>(
+    '/api/v4/projects/:id/pipelines/:pipeline_id/cancel',
+    { schema: NO_PARAMETERS },
+    async (request) => {
+      const principal = requireScope(request, WRITE_API);
+      const { project } = await authorizeProject(db, principal.user, request.params.id, canWriteRepository);
+      const found = await findProjectPipeline(db, project.id, requiredInteger(request.params, 'pipeline_id'));
+      if (!found) throw notFound('Pipeline');
+      await cancelPipelineJobs(deps, found.id, actorOf(request));
+      const pipeline = (await findProjectPipeline(db, project.id, found.id))!;
+      return presentPipeline(pipeline, project, principal.user, url);
+    },
+  );
 }

@@ -21,6 +21,7 @@ import {
 import { actingUserOf, requireScope, WRITE_API } from '../authenticate.ts';
 import { NamespaceNames } from '../presenters/namespace-names.ts';
 import { presentProject } from '../presenters/project.presenter.ts';
+import { parameters } from '../route-parameters.ts';
 
 /**
  * `PUT /api/v4/projects/:id` (maintainers; `visibility` owners): `visibility`; the CI settings
@@ -36,21 +37,54 @@ export async function projectSettingsRoutes(
   const deps = { ci: ciDeps(options.context), deploy: deployTokenDeps(options.context) };
   const url = options.context.settings.externalUrl;
 
-  app.put<{ Params: { id: string } }>('/api/v4/projects/:id', async (request) => {
-    const principal = requireScope(request, WRITE_API);
-    const project = await changeProject(
-      deps,
-      actingUserOf(request, principal),
-      request.params.id,
-      projectChange(apiParams(request)),
-    );
-    const { namespace, fullName } = await new NamespaceNames(deps.ci.db).describe(project.namespace_id);
-    return {
-      ...presentProject(project, namespace, fullName, url),
-      ...presentCiSettings(await ciSettingsOf(deps.ci.db, project.id)),
-      ...(await projectDeploySettingsView(deps.ci.db, project)),
-    };
-  });
+  app.put<{ Params: { id: string } }>(
+    '/api/v4/projects/:id',
+    {
+      schema: parameters(
+        {
+          visibility: { type: 'string', enum: VISIBILITIES, description: 'Visibility (owners only)' },
+          ci_id_token_sub_claim_components: {
+            type: 'array',
+            items: 'string',
+            description: 'Claims that make up the sub of the ID tokens of its jobs',
+          },
+          ci_legacy_job_jwt_enabled: {
+            type: 'boolean',
+            description: 'Whether its jobs get the legacy CI_JOB_JWT variables',
+          },
+          build_timeout: { type: 'integer', description: 'Job timeout in seconds' },
+          auto_devops_enabled: {
+            type: 'boolean',
+            description: 'Auto DevOps for this project; null for the instance default',
+          },
+          deploy_token_grace_period: {
+            type: 'integer',
+            description: 'Seconds a rotated deploy token’s old secret keeps working',
+          },
+          deploy_token_variables_environment_only: {
+            type: 'boolean',
+            description: 'Hand CI_DEPLOY_USER/PASSWORD only to jobs with an environment',
+          },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request) => {
+      const principal = requireScope(request, WRITE_API);
+      const project = await changeProject(
+        deps,
+        actingUserOf(request, principal),
+        request.params.id,
+        projectChange(apiParams(request)),
+      );
+      const { namespace, fullName } = await new NamespaceNames(deps.ci.db).describe(project.namespace_id);
+      return {
+        ...presentProject(project, namespace, fullName, url),
+        ...presentCiSettings(await ciSettingsOf(deps.ci.db, project.id)),
+        ...(await projectDeploySettingsView(deps.ci.db, project)),
+      };
+    },
+  );
 }
 
 function projectChange(params: ApiParams): ProjectChange {

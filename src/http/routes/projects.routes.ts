@@ -27,6 +27,7 @@ import { optionalReader } from '../optional-reader.ts';
 import { pageRequest, sendPage } from '../pagination.ts';
 import { NamespaceNames } from '../presenters/namespace-names.ts';
 import { presentProject } from '../presenters/project.presenter.ts';
+import { PAGINATION, parameters } from '../route-parameters.ts';
 
 /** `/api/v4/projects`: list what the caller can see, show one (404 when hidden), create one. Members are in `members.routes.ts`. */
 export async function projectsRoutes(
@@ -47,29 +48,48 @@ export async function projectsRoutes(
     );
   };
 
-  app.get('/api/v4/projects', async (request, reply) => {
-    const viewer = optionalReader(request);
-    const params = apiParams(request);
-    const minLevel = membershipLevel(params);
-    const scope =
-      viewer && minLevel !== undefined
-        ? await membershipScope(db, viewer, minLevel)
-        : await visibilityScope(db, viewer);
-    const ownNamespace =
-      viewer && optionalBoolean(params, 'owned') ? await findUserNamespace(db, viewer.id) : undefined;
-    const query = {
-      access: scope.projects,
-      search: optionalString(params, 'search') || undefined,
-      visibility: optionalChoice(params, 'visibility', VISIBILITIES),
-      namespaceIds: optionalBoolean(params, 'owned') ? (ownNamespace ? [ownNamespace.id] : []) : undefined,
-    };
-    const page = pageRequest(request);
-    const [projects, total] = await Promise.all([
-      listAccessibleProjects(db, { ...query, limit: page.limit, offset: page.offset }),
-      countAccessibleProjects(db, query),
-    ]);
-    return sendPage(request, reply, url, page, total, await present(projects));
-  });
+  app.get(
+    '/api/v4/projects',
+    {
+      schema: parameters(
+        {
+          ...PAGINATION,
+          search: { type: 'string', description: 'Projects whose name or path contains this' },
+          visibility: { type: 'string', enum: VISIBILITIES, description: 'Only projects of this visibility' },
+          owned: { type: 'boolean', description: "Only projects in the caller's own namespace" },
+          membership: { type: 'boolean', description: 'Only projects the caller is a member of' },
+          min_access_level: {
+            type: 'integer',
+            description: 'Only projects where the caller has at least this access level',
+          },
+        },
+        { in: 'query' },
+      ),
+    },
+    async (request, reply) => {
+      const viewer = optionalReader(request);
+      const params = apiParams(request);
+      const minLevel = membershipLevel(params);
+      const scope =
+        viewer && minLevel !== undefined
+          ? await membershipScope(db, viewer, minLevel)
+          : await visibilityScope(db, viewer);
+      const ownNamespace =
+        viewer && optionalBoolean(params, 'owned') ? await findUserNamespace(db, viewer.id) : undefined;
+      const query = {
+        access: scope.projects,
+        search: optionalString(params, 'search') || undefined,
+        visibility: optionalChoice(params, 'visibility', VISIBILITIES),
+        namespaceIds: optionalBoolean(params, 'owned') ? (ownNamespace ? [ownNamespace.id] : []) : undefined,
+      };
+      const page = pageRequest(request);
+      const [projects, total] = await Promise.all([
+        listAccessibleProjects(db, { ...query, limit: page.limit, offset: page.offset }),
+        countAccessibleProjects(db, query),
+      ]);
+      return sendPage(request, reply, url, page, total, await present(projects));
+    },
+  );
 
   app.get<{ Params: { id: string } }>('/api/v4/projects/:id', async (request) => {
     const { project, facts } = await authorizeProject(db, optionalReader(request), request.params.id);
@@ -80,22 +100,49 @@ export async function projectsRoutes(
     return { ...shown, runners_token: allowed ? await projectRegistrationToken(ci, project) : null };
   });
 
-  app.post('/api/v4/projects', async (request, reply) => {
-    const principal = requireScope(request, WRITE_API);
-    const params = apiParams(request);
-    // Read before anything is made, so a malformed value creates nothing.
-    const withReadme = optionalBoolean(params, 'initialize_with_readme') ?? false;
-    const project = await createProject(db, clock, actingUserOf(request, principal), {
-      name: optionalString(params, 'name') || undefined,
-      path: optionalString(params, 'path') || undefined,
-      namespace: optionalString(params, 'namespace_id') || undefined,
-      visibility: optionalChoice(params, 'visibility', VISIBILITIES),
-      description: optionalString(params, 'description'),
-      defaultBranch: optionalString(params, 'default_branch') || undefined,
-    });
-    if (withReadme) await initializeWithReadme(repositories, project, principal.user);
-    return reply.status(201).send((await present([project]))[0]);
-  });
+  app.post(
+    '/api/v4/projects',
+    {
+      schema: parameters(
+        {
+          name: { type: 'string', description: 'Name (required unless path is given)' },
+          path: { type: 'string', description: 'Path (required unless name is given)' },
+          namespace_id: {
+            type: 'string',
+            description: "Namespace (id or path) of the project; the caller's own by default",
+          },
+          visibility: { type: 'string', enum: VISIBILITIES, description: 'Visibility (default private)' },
+          description: { type: 'string', description: 'Description' },
+          default_branch: { type: 'string', description: 'Default branch name' },
+          auto_devops_enabled: {
+            type: 'boolean',
+            description: 'Auto DevOps for this project; the instance default when left out',
+          },
+          initialize_with_readme: {
+            type: 'boolean',
+            description: 'Make a first commit with a README on the default branch',
+          },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      const principal = requireScope(request, WRITE_API);
+      const params = apiParams(request);
+      // Read before anything is made, so a malformed value creates nothing.
+      const withReadme = optionalBoolean(params, 'initialize_with_readme') ?? false;
+      const project = await createProject(db, clock, actingUserOf(request, principal), {
+        name: optionalString(params, 'name') || undefined,
+        path: optionalString(params, 'path') || undefined,
+        namespace: optionalString(params, 'namespace_id') || undefined,
+        visibility: optionalChoice(params, 'visibility', VISIBILITIES),
+        description: optionalString(params, 'description'),
+        defaultBranch: optionalString(params, 'default_branch') || undefined,
+      });
+      if (withReadme) await initializeWithReadme(repositories, project, principal.user);
+      return reply.status(201).send((await present([project]))[0]);
+    },
+  );
 
   // Deletion is immediate (no delayed-deletion grace): every credential of the project dies with it.
   app.delete<{ Params: { id: string } }>('/api/v4/projects/:id', async (request, reply) => {

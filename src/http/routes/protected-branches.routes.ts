@@ -10,6 +10,7 @@ import type { InstanceContext } from '../../runtime/instance-context.ts';
 import { apiParams, optionalInteger, requiredString } from '../api-params.ts';
 import { actingUserOf, READ_API, requireScope, WRITE_API } from '../authenticate.ts';
 import { sendArrayPage } from '../pagination.ts';
+import { PAGINATION, parameters } from '../route-parameters.ts';
 
 const DESCRIPTIONS: Record<number, string> = {
   0: 'No one',
@@ -45,22 +46,41 @@ export async function protectedBranchesRoutes(
   const deps = ciDeps(options.context);
   const url = deps.settings.externalUrl;
 
-  app.get<{ Params: { id: string } }>('/api/v4/projects/:id/protected_branches', async (request, reply) => {
-    const principal = requireScope(request, READ_API);
-    const acting = actingUserOf(request, principal);
-    const branches = await listProjectProtectedBranches(deps, acting, request.params.id);
-    return sendArrayPage(request, reply, url, branches.map(present));
-  });
+  app.get<{ Params: { id: string } }>(
+    '/api/v4/projects/:id/protected_branches',
+    { schema: parameters(PAGINATION, { in: 'query' }) },
+    async (request, reply) => {
+      const principal = requireScope(request, READ_API);
+      const acting = actingUserOf(request, principal);
+      const branches = await listProjectProtectedBranches(deps, acting, request.params.id);
+      return sendArrayPage(request, reply, url, branches.map(present));
+    },
+  );
 
-  app.post<{ Params: { id: string } }>('/api/v4/projects/:id/protected_branches', async (request, reply) => {
-    const principal = requireScope(request, WRITE_API);
-    const params = apiParams(request);
-    const name = requiredString(params, 'name');
-    const pushAccessLevel = optionalInteger(params, 'push_access_level') ?? 40;
-    const acting = actingUserOf(request, principal);
-    const branch = await protectBranch(deps, acting, request.params.id, { name, pushAccessLevel });
-    return reply.status(201).send(present(branch));
-  });
+  app.post<{ Params: { id: string } }>(
+    '/api/v4/projects/:id/protected_branches',
+    {
+      schema: parameters(
+        {
+          name: { type: 'string', required: true, description: 'Branch name or wildcard' },
+          push_access_level: {
+            type: 'integer',
+            description: 'Lowest access level that may push (default 40)',
+          },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      const principal = requireScope(request, WRITE_API);
+      const params = apiParams(request);
+      const name = requiredString(params, 'name');
+      const pushAccessLevel = optionalInteger(params, 'push_access_level') ?? 40;
+      const acting = actingUserOf(request, principal);
+      const branch = await protectBranch(deps, acting, request.params.id, { name, pushAccessLevel });
+      return reply.status(201).send(present(branch));
+    },
+  );
 
   app.delete<{ Params: { id: string; name: string } }>(
     '/api/v4/projects/:id/protected_branches/:name',

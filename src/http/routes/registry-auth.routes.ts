@@ -10,6 +10,7 @@ import {
 } from '../../security/authentication-throttle.ts';
 import { parseBasicAuthorization } from '../../tokens/basic-credentials.ts';
 import { countsAsGuess } from '../../tokens/token-authenticator.ts';
+import { declaredView, parameters } from '../route-parameters.ts';
 
 /** The registry's error body (`{errors: [{code, message}]}`), which docker and skopeo print. */
 function registryError(reply: FastifyReply, status: number, code: string, message: string) {
@@ -51,54 +52,72 @@ export async function registryAuthRoutes(
     limiter: context.failureLimiter,
   });
 
-  app.get('/jwt/auth', async (request, reply) => {
-    const query = (request.query ?? {}) as Record<string, unknown>;
-    const header = request.headers.authorization;
-    const credentials = header === undefined ? null : (parseBasicAuthorization(header) ?? 'malformed');
-    // Failures count per address only: usernames are public (`gitlab+deploy-token-7`), and locking
-    // an account would let anyone stop a cluster's pulls by failing under its deploy token's name.
-    const attempt: AuthenticationAttempt | null =
-      credentials === null ? null : { credential: 'basic:registry', ip: request.ip };
-    try {
-      if (attempt) await throttle.assertAllowed(attempt);
-      const issued = await issueRegistryToken(deps, {
-        service: query.service,
-        scope: query.scope,
-        credentials,
-        ip: request.ip,
-      });
-      context.metrics.tokensIssued.inc({ type: 'registry_token' });
-      request.log.info(
+  app.get(
+    '/jwt/auth',
+    {
+      schema: parameters(
         {
-          registry_subject: issued.identity === null ? 'anonymous' : issued.identity.type,
-          access: issued.access,
+          service: { type: 'string', required: true, description: 'The registry the token is for' },
+          scope: { type: 'array', items: 'string', description: 'repository:PATH:pull,push (repeatable)' },
+          account: {
+            type: 'string',
+            description: 'The user name (informative; the Basic credentials decide)',
+          },
+          client_id: { type: 'string', description: 'The client (informative)' },
+          offline_token: { type: 'boolean', description: 'Asked by docker login (informative)' },
         },
-        'registry token issued',
-      );
-      return reply.header('cache-control', 'no-store').send(issued.response);
-    } catch (error) {
-      if (!(error instanceof TesseraError)) throw error;
-      if (error.code === 'rate_limited') {
-        void reply.header('retry-after', String(error.details.retryAfterSeconds ?? 60));
-        return registryError(reply, 429, 'TOOMANYREQUESTS', error.message);
+        { in: 'query' },
+      ),
+    },
+    async (request, reply) => {
+      const query = declaredView(request, (request.query ?? {}) as Record<string, unknown>);
+      const header = request.headers.authorization;
+      const credentials = header === undefined ? null : (parseBasicAuthorization(header) ?? 'malformed');
+      // Failures count per address only: usernames are public (`gitlab+deploy-token-7`), and locking
+      // an account would let anyone stop a cluster's pulls by failing under its deploy token's name.
+      const attempt: AuthenticationAttempt | null =
+        credentials === null ? null : { credential: 'basic:registry', ip: request.ip };
+      try {
+        if (attempt) await throttle.assertAllowed(attempt);
+        const issued = await issueRegistryToken(deps, {
+          service: query.service,
+          scope: query.scope,
+          credentials,
+          ip: request.ip,
+        });
+        context.metrics.tokensIssued.inc({ type: 'registry_token' });
+        request.log.info(
+          {
+            registry_subject: issued.identity === null ? 'anonymous' : issued.identity.type,
+            access: issued.access,
+          },
+          'registry token issued',
+        );
+        return reply.header('cache-control', 'no-store').send(issued.response);
+      } catch (error) {
+        if (!(error instanceof TesseraError)) throw error;
+        if (error.code === 'rate_limited') {
+          void reply.header('retry-after', String(error.details.retryAfterSeconds ?? 60));
+          return registryError(reply, 429, 'TOOMANYREQUESTS', error.message);
+        }
+        if (error.code === 'unauthorized') {
+          context.metrics.tokensRejected.inc({ type: 'registry_basic' });
+          const guess =
+            credentials === null ||
+            credentials === 'malformed' ||
+            (await countsAsGuess(
+              context.tokenAuthenticators,
+              credentials.password,
+              context.settings.tokenPrefix,
+            ));
+          if (attempt && guess) await throttle.recordFailure(attempt);
+          void reply.header('www-authenticate', 'Basic realm="tessera"');
+          return registryError(reply, 401, 'UNAUTHORIZED', 'HTTP Basic: Access denied');
+        }
+        if (error.code === 'not_found') return registryError(reply, 404, 'UNKNOWN', 'unknown service');
+        if (error.code === 'bad_request') return registryError(reply, 400, 'INVALID_REQUEST', error.message);
+        throw error;
       }
-      if (error.code === 'unauthorized') {
-        context.metrics.tokensRejected.inc({ type: 'registry_basic' });
-        const guess =
-          credentials === null ||
-          credentials === 'malformed' ||
-          (await countsAsGuess(
-            context.tokenAuthenticators,
-            credentials.password,
-            context.settings.tokenPrefix,
-          ));
-        if (attempt && guess) await throttle.recordFailure(attempt);
-        void reply.header('www-authenticate', 'Basic realm="tessera"');
-        return registryError(reply, 401, 'UNAUTHORIZED', 'HTTP Basic: Access denied');
-      }
-      if (error.code === 'not_found') return registryError(reply, 404, 'UNKNOWN', 'unknown service');
-      if (error.code === 'bad_request') return registryError(reply, 400, 'INVALID_REQUEST', error.message);
-      throw error;
-    }
-  });
+    },
+  );
 }

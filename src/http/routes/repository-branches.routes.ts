@@ -9,6 +9,7 @@ import type { InstanceContext } from '../../runtime/instance-context.ts';
 import { apiParams, optionalString } from '../api-params.ts';
 import { optionalReader } from '../optional-reader.ts';
 import { sendArrayPage } from '../pagination.ts';
+import { PAGINATION, parameters } from '../route-parameters.ts';
 import { presentBranch } from '../presenters/branch.presenter.ts';
 
 /** `/api/v4/projects/:id/repository/branches`: read-only, for people and for CI job tokens. */
@@ -25,7 +26,13 @@ export async function repositoryBranchesRoutes(
 
   app.get<{ Params: { id: string } }>(
     '/api/v4/projects/:id/repository/branches',
-    { config: { jobToken: 'project' } },
+    {
+      config: { jobToken: 'project' },
+      schema: parameters(
+        { ...PAGINATION, search: { type: 'string', description: 'Branches whose name contains this' } },
+        { in: 'query' },
+      ),
+    },
     async (request, reply) => {
       const search = optionalString(apiParams(request), 'search') || undefined;
       const { project, branches } = await listProjectBranches(

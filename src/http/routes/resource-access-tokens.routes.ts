@@ -14,7 +14,15 @@ import {
 import { rotateAccessToken } from '../../tokens/access/rotate-access-token.service.ts';
 import { READ_API, WRITE_API, actorOf, requireScope } from '../authenticate.ts';
 import { presentAccessToken } from '../presenters/access-token.presenter.ts';
-import { newTokenRequest, numericId, rotationExpiresAt, tokenQuery } from './access-token-request.ts';
+import {
+  NEW_RESOURCE_TOKEN_PARAMETERS,
+  ROTATION_PARAMETERS,
+  TOKEN_QUERY_PARAMETERS,
+  newResourceTokenRequest,
+  numericId,
+  rotationExpiresAt,
+  tokenQuery,
+} from './access-token-request.ts';
 import { pageRequest, sendPage } from '../pagination.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
 
@@ -47,7 +55,7 @@ export async function resourceAccessTokensRoutes(
       return { kind, group };
     };
 
-    app.get<ResourceParams>(base, async (request, reply) => {
+    app.get<ResourceParams>(base, { schema: TOKEN_QUERY_PARAMETERS }, async (request, reply) => {
       const principal = requireScope(request, READ_API);
       const page = pageRequest(request);
       const resource = await resourceOf(request.params.id);
@@ -68,18 +76,22 @@ export async function resourceAccessTokensRoutes(
       );
     });
 
-    app.post<ResourceParams>(base, CREATES_CREDENTIAL, async (request, reply) => {
-      const principal = requireScope(request, WRITE_API);
-      const resource = await resourceOf(request.params.id);
-      const issued = await createResourceAccessToken(
-        deps,
-        actorOf(request),
-        principal.user,
-        resource,
-        newTokenRequest(request),
-      );
-      return reply.status(201).send(presentAccessToken(issued.token, clock, issued.plaintext));
-    });
+    app.post<ResourceParams>(
+      base,
+      { ...CREATES_CREDENTIAL, schema: NEW_RESOURCE_TOKEN_PARAMETERS },
+      async (request, reply) => {
+        const principal = requireScope(request, WRITE_API);
+        const resource = await resourceOf(request.params.id);
+        const issued = await createResourceAccessToken(
+          deps,
+          actorOf(request),
+          principal.user,
+          resource,
+          newResourceTokenRequest(request),
+        );
+        return reply.status(201).send(presentAccessToken(issued.token, clock, issued.plaintext));
+      },
+    );
 
     app.get<TokenParams>(`${base}/:token_id`, async (request) => {
       const principal = requireScope(request, READ_API);
@@ -101,17 +113,21 @@ export async function resourceAccessTokensRoutes(
       return reply.status(204).send();
     });
 
-    app.post<TokenParams>(`${base}/:token_id/rotate`, CREATES_CREDENTIAL, async (request) => {
-      const principal = requireScope(request, WRITE_API);
-      const resource = await resourceOf(request.params.id);
-      const token = await findResourceAccessToken(
-        deps,
-        principal.user,
-        resource,
-        numericId(request.params.token_id),
-      );
-      const rotated = await rotateAccessToken(deps, actorOf(request), token, rotationExpiresAt(request));
-      return presentAccessToken(rotated.token, clock, rotated.plaintext);
-    });
+    app.post<TokenParams>(
+      `${base}/:token_id/rotate`,
+      { ...CREATES_CREDENTIAL, schema: ROTATION_PARAMETERS },
+      async (request) => {
+        const principal = requireScope(request, WRITE_API);
+        const resource = await resourceOf(request.params.id);
+        const token = await findResourceAccessToken(
+          deps,
+          principal.user,
+          resource,
+          numericId(request.params.token_id),
+        );
+        const rotated = await rotateAccessToken(deps, actorOf(request), token, rotationExpiresAt(request));
+        return presentAccessToken(rotated.token, clock, rotated.plaintext);
+      },
+    );
   }
 }

@@ -9,6 +9,7 @@ import { forbidden } from '../../errors/tessera-error.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
 import type { Job } from '../../store/ci-schema.ts';
 import { apiParams, optionalString, requiredInteger } from '../api-params.ts';
+import { parameters } from '../route-parameters.ts';
 
 /** How often a waiting request looks again for jobs made pending by another replica. */
 const RECHECK_MS = 1000;
@@ -30,84 +31,139 @@ export async function runnerApiRoutes(
     deps.queue.notify();
   });
 
-  app.post('/api/v4/jobs/request', async (request, reply) => {
-    const runner = await authenticateRunner(deps, apiParams(request).token);
-    if (!runner) throw forbidden();
-    const deadline = Date.now() + longPollMs;
-    let gone = false;
-    request.raw.once('close', () => {
-      gone = true;
-    });
-    for (;;) {
-      const payload = await pickJob(deps, runner);
-      if (payload) return reply.status(201).send(payload);
-      const remaining = deadline - Date.now();
-      if (remaining <= 0 || closing || gone) return reply.status(204).send();
-      await deps.queue.wait(Math.min(remaining, RECHECK_MS));
-    }
-  });
+  app.post(
+    '/api/v4/jobs/request',
+    {
+      schema: parameters(
+        { token: { type: 'string', required: true, description: 'The runner authentication token' } },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      const runner = await authenticateRunner(deps, apiParams(request).token);
+      if (!runner) throw forbidden();
+      const deadline = Date.now() + longPollMs;
+      let gone = false;
+      request.raw.once('close', () => {
+        gone = true;
+      });
+      for (;;) {
+        const payload = await pickJob(deps, runner);
+        if (payload) return reply.status(201).send(payload);
+        const remaining = deadline - Date.now();
+        if (remaining <= 0 || closing || gone) return reply.status(204).send();
+        await deps.queue.wait(Math.min(remaining, RECHECK_MS));
+      }
+    },
+  );
 
   // The runner may send the job token as `JOB-TOKEN`, which makes these routes part of the job-token set.
   const reportRoute = { config: { jobToken: 'self' as const }, bodyLimit: 8 * 1024 * 1024 };
+  const jobTokenParameter = {
+    token: { type: 'string', description: 'The job token, when not sent as JOB-TOKEN' },
+  } as const;
 
-  app.patch<{ Params: { id: string } }>('/api/v4/jobs/:id/trace', reportRoute, async (request, reply) => {
-    const token = request.headers['job-token'] ?? apiParams(request).token;
-    const job = await reportingJob(deps, requiredInteger(request.params, 'id'), token);
-    if (!job) throw forbidden();
-    if (job.status !== 'running') return notRunning(reply, job);
-    const range = /^(\d+)-\d+$/.exec(String(request.headers['content-range'] ?? ''));
-    const offset = range ? Number(range[1]) : job.trace.length;
-    const chunk = typeof request.body === 'string' ? request.body : '';
-    const length = await appendTrace(deps, job, offset, chunk);
-    if (length === undefined) {
+  app.patch<{ Params: { id: string } }>(
+    '/api/v4/jobs/:id/trace',
+    // The body is the log chunk itself; the job token may come in the query.
+    { ...reportRoute, schema: parameters(jobTokenParameter, { in: 'query' }) },
+    async (request, reply) => {
+      const token = request.headers['job-token'] ?? apiParams(request).token;
+      const job = await reportingJob(deps, requiredInteger(request.params, 'id'), token);
+      if (!job) throw forbidden();
+      if (job.status !== 'running') return notRunning(reply, job);
+      const range = /^(\d+)-\d+$/.exec(String(request.headers['content-range'] ?? ''));
+      const offset = range ? Number(range[1]) : job.trace.length;
+      const chunk = typeof request.body === 'string' ? request.body : '';
+      const length = await appendTrace(deps, job, offset, chunk);
+      if (length === undefined) {
+        return reply
+          .status(416)
+          .header('range', `0-${job.trace.length}`)
+          .header('job-status', job.status)
+          .send();
+      }
       return reply
-        .status(416)
-        .header('range', `0-${job.trace.length}`)
-        .header('job-status', job.status)
+        .status(202)
+        .header('range', `0-${length}`)
+        .header('job-status', 'running')
+        .header('x-gitlab-trace-update-interval', '3')
         .send();
-    }
-    return reply
-      .status(202)
-      .header('range', `0-${length}`)
-      .header('job-status', 'running')
-      .header('x-gitlab-trace-update-interval', '3')
-      .send();
-  });
+    },
+  );
 
-  app.put<{ Params: { id: string } }>('/api/v4/jobs/:id', reportRoute, async (request, reply) => {
-    const params = apiParams(request);
-    const token = params.token ?? params.job_token ?? request.headers['job-token'];
-    const job = await reportingJob(deps, requiredInteger(request.params, 'id'), token);
-    if (!job) throw forbidden();
-    if (job.status !== 'running') return notRunning(reply, job);
-    const state = optionalString(params, 'state');
-    if (state !== 'success' && state !== 'failed') return reply.header('job-status', 'running').send();
-    const outcome: JobOutcome =
-      state === 'success'
-        ? { status: 'success' }
-        : { status: 'failed', failureReason: optionalString(params, 'failure_reason') || 'script_failure' };
-    const trace = optionalString(params, 'trace');
-    const actor = { userId: null, name: `runner:${job.runner_id ?? 'unknown'}`, ip: request.ip };
-    const done = await completeJob(
-      deps,
-      job,
-      { outcome, ...(trace !== undefined ? { fullTrace: trace } : {}) },
-      actor,
-    );
-    if (!done) return notRunning(reply, job);
-    return reply.header('job-status', done.status).send();
-  });
+  app.put<{ Params: { id: string } }>(
+    '/api/v4/jobs/:id',
+    {
+      ...reportRoute,
+      schema: parameters(
+        {
+          ...jobTokenParameter,
+          job_token: { type: 'string', description: 'The job token, another spelling' },
+          state: {
+            type: 'string',
+            enum: ['running', 'success', 'failed'],
+            description: 'The state the job ended in',
+          },
+          failure_reason: { type: 'string', description: 'Why it failed (default script_failure)' },
+          trace: { type: 'string', description: 'The whole log' },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      const params = apiParams(request);
+      const token = params.token ?? params.job_token ?? request.headers['job-token'];
+      const job = await reportingJob(deps, requiredInteger(request.params, 'id'), token);
+      if (!job) throw forbidden();
+      if (job.status !== 'running') return notRunning(reply, job);
+      const state = optionalString(params, 'state');
+      if (state !== 'success' && state !== 'failed') return reply.header('job-status', 'running').send();
+      const outcome: JobOutcome =
+        state === 'success'
+          ? { status: 'success' }
+          : { status: 'failed', failureReason: optionalString(params, 'failure_reason') || 'script_failure' };
+      const trace = optionalString(params, 'trace');
+      const actor = { userId: null, name: `runner:${job.runner_id ?? 'unknown'}`, ip: request.ip };
+      const done = await completeJob(
+        deps,
+        job,
+        { outcome, ...(trace !== undefined ? { fullTrace: trace } : {}) },
+        actor,
+      );
+      if (!done) return notRunning(reply, job);
+      return reply.header('job-status', done.status).send();
+    },
+  );
 
-  app.post('/api/v4/runners/verify', async (request) => {
-    const runner = await authenticateRunner(deps, apiParams(request).token);
-    if (!runner) throw forbidden();
-    return { id: runner.id, token: apiParams(request).token, token_expires_at: null };
-  });
+  app.post(
+    '/api/v4/runners/verify',
+    {
+      schema: parameters(
+        { token: { type: 'string', required: true, description: 'The runner authentication token' } },
+        { in: 'body' },
+      ),
+    },
+    async (request) => {
+      const runner = await authenticateRunner(deps, apiParams(request).token);
+      if (!runner) throw forbidden();
+      return { id: runner.id, token: apiParams(request).token, token_expires_at: null };
+    },
+  );
 
-  app.delete('/api/v4/runners', async (request, reply) => {
-    if (!(await unregisterRunner(deps, apiParams(request).token))) throw forbidden();
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/api/v4/runners',
+    {
+      schema: parameters(
+        { token: { type: 'string', required: true, description: 'The runner authentication token' } },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      if (!(await unregisterRunner(deps, apiParams(request).token))) throw forbidden();
+      return reply.status(204).send();
+    },
+  );
 }
 
 /** The platform's answer to a runner reporting on a job that is no longer running. */

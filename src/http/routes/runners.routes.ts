@@ -26,6 +26,7 @@ import { actingUserOf, READ_API, requireScope, WRITE_API } from '../authenticate
 import { sendArrayPage } from '../pagination.ts';
 import { numericId } from './access-token-request.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
+import { PAGINATION, parameters, NO_PARAMETERS } from '../route-parameters.ts';
 
 type IdParams = { Params: { id: string } };
 
@@ -40,22 +41,52 @@ export async function runnersRoutes(
 ): Promise<void> {
   const deps = ciDeps(options.context);
 
-  app.post('/api/v4/user/runners', CREATES_CREDENTIAL, async (request, reply) => {
-    const principal = requireScope(request, ['api', 'create_runner']);
-    const params = apiParams(request);
-    const runnerType = optionalChoice(params, 'runner_type', RUNNER_TYPES);
-    if (!runnerType) throw badRequest('runner_type', 'is missing');
-    const { runner, token } = await createRunner(deps, actingUserOf(request, principal), {
-      runnerType,
-      project: optionalString(params, 'project_id') || undefined,
-      description: optionalString(params, 'description'),
-      tagList: tagList(params),
-      runUntagged: optionalBoolean(params, 'run_untagged'),
-      paused: optionalBoolean(params, 'paused'),
-      environment: optionalChoice(params, 'runner_environment', RUNNER_ENVIRONMENTS),
-    });
-    return reply.status(201).send({ id: runner.id, token, token_expires_at: null });
-  });
+  app.post(
+    '/api/v4/user/runners',
+    {
+      ...CREATES_CREDENTIAL,
+      schema: parameters(
+        {
+          runner_type: {
+            type: 'string',
+            required: true,
+            enum: RUNNER_TYPES,
+            description: 'Scope of the runner',
+          },
+          project_id: {
+            type: 'string',
+            description: 'The project of a project_type runner (id or full path)',
+          },
+          description: { type: 'string', description: 'Description' },
+          tag_list: {
+            type: 'array',
+            items: 'string',
+            description: 'Tags (an array or a comma-separated list)',
+          },
+          run_untagged: { type: 'boolean', description: 'Whether it picks untagged jobs' },
+          paused: { type: 'boolean', description: 'Whether it starts paused' },
+          runner_environment: { type: 'string', enum: RUNNER_ENVIRONMENTS, description: 'Where it runs' },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      const principal = requireScope(request, ['api', 'create_runner']);
+      const params = apiParams(request);
+      const runnerType = optionalChoice(params, 'runner_type', RUNNER_TYPES);
+      if (!runnerType) throw badRequest('runner_type', 'is missing');
+      const { runner, token } = await createRunner(deps, actingUserOf(request, principal), {
+        runnerType,
+        project: optionalString(params, 'project_id') || undefined,
+        description: optionalString(params, 'description'),
+        tagList: tagList(params),
+        runUntagged: optionalBoolean(params, 'run_untagged'),
+        paused: optionalBoolean(params, 'paused'),
+        environment: optionalChoice(params, 'runner_environment', RUNNER_ENVIRONMENTS),
+      });
+      return reply.status(201).send({ id: runner.id, token, token_expires_at: null });
+    },
+  );
 
   const url = deps.settings.externalUrl;
   const now = () => deps.clock.now();
@@ -103,33 +134,90 @@ export async function runnersRoutes(
     };
   };
 
-  app.get('/api/v4/runners', async (request, reply) => {
-    const principal = requireScope(request, READ_API);
-    const runners = await listOwnedRunners(deps, principal.user, runnerFilter(apiParams(request)));
-    return sendArrayPage(request, reply, url, runners.map(basic));
-  });
+  app.get(
+    '/api/v4/runners',
+    {
+      schema: parameters(
+        {
+          ...PAGINATION,
+          type: {
+            type: 'string',
+            enum: ['instance_type', 'group_type', 'project_type'],
+            description: 'Only runners of this scope',
+          },
+          paused: { type: 'boolean', description: 'Only paused, or only unpaused, runners' },
+          status: { type: 'string', enum: RUNNER_STATUSES, description: 'Only runners with this status' },
+          tag_list: { type: 'array', items: 'string', description: 'Only runners with all these tags' },
+        },
+        { in: 'query' },
+      ),
+    },
+    async (request, reply) => {
+      const principal = requireScope(request, READ_API);
+      const runners = await listOwnedRunners(deps, principal.user, runnerFilter(apiParams(request)));
+      return sendArrayPage(request, reply, url, runners.map(basic));
+    },
+  );
 
-  app.get('/api/v4/runners/all', async (request, reply) => {
-    const principal = requireScope(request, READ_API);
-    const runners = await listAllRunners(deps, principal.user, runnerFilter(apiParams(request)));
-    return sendArrayPage(request, reply, url, runners.map(basic));
-  });
+  app.get(
+    '/api/v4/runners/all',
+    {
+      schema: parameters(
+        {
+          ...PAGINATION,
+          type: {
+            type: 'string',
+            enum: ['instance_type', 'group_type', 'project_type'],
+            description: 'Only runners of this scope',
+          },
+          paused: { type: 'boolean', description: 'Only paused, or only unpaused, runners' },
+          status: { type: 'string', enum: RUNNER_STATUSES, description: 'Only runners with this status' },
+          tag_list: { type: 'array', items: 'string', description: 'Only runners with all these tags' },
+        },
+        { in: 'query' },
+      ),
+    },
+    async (request, reply) => {
+      const principal = requireScope(request, READ_API);
+      const runners = await listAllRunners(deps, principal.user, runnerFilter(apiParams(request)));
+      return sendArrayPage(request, reply, url, runners.map(basic));
+    },
+  );
 
   app.get<IdParams>('/api/v4/runners/:id', async (request) => {
     const principal = requireScope(request, READ_API);
     return details(await findVisibleRunner(deps, principal.user, numericId(request.params.id)));
   });
 
-  app.put<IdParams>('/api/v4/runners/:id', async (request) => {
-    const principal = requireScope(request, WRITE_API);
-    const changed = await changeRunner(
-      deps,
-      actingUserOf(request, principal),
-      numericId(request.params.id),
-      runnerChanges(apiParams(request)),
-    );
-    return details(changed);
-  });
+  app.put<IdParams>(
+    '/api/v4/runners/:id',
+    {
+      schema: parameters(
+        {
+          description: { type: 'string', description: 'Description' },
+          paused: { type: 'boolean', description: 'Whether it is paused' },
+          active: { type: 'boolean', description: 'Deprecated: the opposite of paused' },
+          tag_list: {
+            type: 'array',
+            items: 'string',
+            description: 'Tags (an array or a comma-separated list)',
+          },
+          run_untagged: { type: 'boolean', description: 'Whether it picks untagged jobs' },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request) => {
+      const principal = requireScope(request, WRITE_API);
+      const changed = await changeRunner(
+        deps,
+        actingUserOf(request, principal),
+        numericId(request.params.id),
+        runnerChanges(apiParams(request)),
+      );
+      return details(changed);
+    },
+  );
 
   app.delete<IdParams>('/api/v4/runners/:id', async (request, reply) => {
     const principal = requireScope(request, WRITE_API);
@@ -139,7 +227,7 @@ export async function runnersRoutes(
 
   app.post<IdParams>(
     '/api/v4/runners/:id/reset_authentication_token',
-    CREATES_CREDENTIAL,
+    { ...CREATES_CREDENTIAL, schema: NO_PARAMETERS },
     async (request, reply) => {
       const principal = requireScope(request, WRITE_API);
       const { token } = await resetRunnerToken(
@@ -151,53 +239,122 @@ export async function runnersRoutes(
     },
   );
 
-  app.get<IdParams>('/api/v4/projects/:id/runners', async (request, reply) => {
-    const principal = requireScope(request, READ_API);
-    const acting = actingUserOf(request, principal);
-    const runners = await listProjectRunners(
-      deps,
-      acting,
-      request.params.id,
-      runnerFilter(apiParams(request)),
-    );
-    return sendArrayPage(request, reply, url, runners.map(basic));
-  });
+  app.get<IdParams>(
+    '/api/v4/projects/:id/runners',
+    {
+      schema: parameters(
+        {
+          ...PAGINATION,
+          type: {
+            type: 'string',
+            enum: ['instance_type', 'group_type', 'project_type'],
+            description: 'Only runners of this scope',
+          },
+          paused: { type: 'boolean', description: 'Only paused, or only unpaused, runners' },
+          status: { type: 'string', enum: RUNNER_STATUSES, description: 'Only runners with this status' },
+          tag_list: { type: 'array', items: 'string', description: 'Only runners with all these tags' },
+        },
+        { in: 'query' },
+      ),
+    },
+    async (request, reply) => {
+      const principal = requireScope(request, READ_API);
+      const acting = actingUserOf(request, principal);
+      const runners = await listProjectRunners(
+        deps,
+        acting,
+        request.params.id,
+        runnerFilter(apiParams(request)),
+      );
+      return sendArrayPage(request, reply, url, runners.map(basic));
+    },
+  );
 
-  app.get<IdParams>('/api/v4/groups/:id/runners', async (request, reply) => {
-    const principal = requireScope(request, READ_API);
-    const acting = actingUserOf(request, principal);
-    const runners = await listGroupRunners(deps, acting, request.params.id, runnerFilter(apiParams(request)));
-    return sendArrayPage(request, reply, url, runners.map(basic));
-  });
+  app.get<IdParams>(
+    '/api/v4/groups/:id/runners',
+    {
+      schema: parameters(
+        {
+          ...PAGINATION,
+          type: {
+            type: 'string',
+            enum: ['instance_type', 'group_type', 'project_type'],
+            description: 'Only runners of this scope',
+          },
+          paused: { type: 'boolean', description: 'Only paused, or only unpaused, runners' },
+          status: { type: 'string', enum: RUNNER_STATUSES, description: 'Only runners with this status' },
+          tag_list: { type: 'array', items: 'string', description: 'Only runners with all these tags' },
+        },
+        { in: 'query' },
+      ),
+    },
+    async (request, reply) => {
+      const principal = requireScope(request, READ_API);
+      const acting = actingUserOf(request, principal);
+      const runners = await listGroupRunners(
+        deps,
+        acting,
+        request.params.id,
+        runnerFilter(apiParams(request)),
+      );
+      return sendArrayPage(request, reply, url, runners.map(basic));
+    },
+  );
 
   // The legacy registration (410 unless an administrator allows registration tokens): the runner
   // authenticates with the registration token itself, so no principal is needed.
-  app.post('/api/v4/runners', async (request, reply) => {
-    const params = apiParams(request);
-    const active = optionalBoolean(params, 'active');
-    const { runner, token } = await registerRunnerWithToken(
-      deps,
-      params.token,
-      {
-        description: optionalString(params, 'description'),
-        tagList: tagList(params),
-        runUntagged: optionalBoolean(params, 'run_untagged'),
-        paused: optionalBoolean(params, 'paused') ?? (active === undefined ? undefined : !active),
-      },
-      request.ip ?? null,
-    );
-    return reply.status(201).send({ id: runner.id, token, token_expires_at: null });
-  });
+  app.post(
+    '/api/v4/runners',
+    {
+      schema: parameters(
+        {
+          token: { type: 'string', required: true, description: 'A registration token (GR1348941…)' },
+          description: { type: 'string', description: 'Description' },
+          tag_list: {
+            type: 'array',
+            items: 'string',
+            description: 'Tags (an array or a comma-separated list)',
+          },
+          run_untagged: { type: 'boolean', description: 'Whether it picks untagged jobs' },
+          paused: { type: 'boolean', description: 'Whether it starts paused' },
+          active: { type: 'boolean', description: 'Deprecated: the opposite of paused' },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      const params = apiParams(request);
+      const active = optionalBoolean(params, 'active');
+      const { runner, token } = await registerRunnerWithToken(
+        deps,
+        params.token,
+        {
+          description: optionalString(params, 'description'),
+          tagList: tagList(params),
+          runUntagged: optionalBoolean(params, 'run_untagged'),
+          paused: optionalBoolean(params, 'paused') ?? (active === undefined ? undefined : !active),
+        },
+        request.ip ?? null,
+      );
+      return reply.status(201).send({ id: runner.id, token, token_expires_at: null });
+    },
+  );
 
-  app.post('/api/v4/runners/reset_registration_token', CREATES_CREDENTIAL, async (request, reply) => {
-    const principal = requireScope(request, WRITE_API);
-    const token = await resetRegistrationToken(deps, actingUserOf(request, principal), { kind: 'instance' });
-    return reply.status(201).send({ token, token_expires_at: null });
-  });
+  app.post(
+    '/api/v4/runners/reset_registration_token',
+    { ...CREATES_CREDENTIAL, schema: NO_PARAMETERS },
+    async (request, reply) => {
+      const principal = requireScope(request, WRITE_API);
+      const token = await resetRegistrationToken(deps, actingUserOf(request, principal), {
+        kind: 'instance',
+      });
+      return reply.status(201).send({ token, token_expires_at: null });
+    },
+  );
 
   app.post<IdParams>(
     '/api/v4/projects/:id/runners/reset_registration_token',
-    CREATES_CREDENTIAL,
+    { ...CREATES_CREDENTIAL, schema: NO_PARAMETERS },
     async (request, reply) => {
       const principal = requireScope(request, WRITE_API);
       const token = await resetRegistrationToken(deps, actingUserOf(request, principal), {

@@ -11,6 +11,7 @@ import type { User } from '../../store/schema.ts';
 import { apiParams, optionalBoolean, optionalString } from '../api-params.ts';
 import { actingUserOf, actorOf, READ_API, requireScope, WRITE_API } from '../authenticate.ts';
 import { pageRequest, sendPage } from '../pagination.ts';
+import { PAGINATION, parameters } from '../route-parameters.ts';
 
 type GroupParams = { Params: { id: string } };
 
@@ -44,38 +45,80 @@ export async function serviceAccountsRoutes(
   const acting = (request: FastifyRequest, scopes: readonly string[]) =>
     actingUserOf(request, requireScope(request, scopes));
 
-  app.post('/api/v4/service_accounts', async (request, reply) => {
-    admin(request, WRITE_API);
-    const user = await createServiceAccount(deps, actorOf(request), input(request));
-    return reply.status(201).send(presentServiceAccount(user));
-  });
+  app.post(
+    '/api/v4/service_accounts',
+    {
+      schema: parameters(
+        {
+          username: { type: 'string', description: 'Username (generated when left out)' },
+          name: { type: 'string', description: 'Display name' },
+          email: { type: 'string', format: 'email', description: 'Email address' },
+          composite_identity_enforced: {
+            type: 'boolean',
+            description: 'Its tokens act only for a person (composite identity)',
+          },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      admin(request, WRITE_API);
+      const user = await createServiceAccount(deps, actorOf(request), input(request));
+      return reply.status(201).send(presentServiceAccount(user));
+    },
+  );
 
-  app.get('/api/v4/service_accounts', async (request, reply) => {
-    admin(request, READ_API);
-    const page = pageRequest(request);
-    const { accounts, total } = await listServiceAccounts(deps, { group: null }, page);
-    return sendPage(request, reply, settings.externalUrl, page, total, accounts.map(presentServiceAccount));
-  });
+  app.get(
+    '/api/v4/service_accounts',
+    { schema: parameters(PAGINATION, { in: 'query' }) },
+    async (request, reply) => {
+      admin(request, READ_API);
+      const page = pageRequest(request);
+      const { accounts, total } = await listServiceAccounts(deps, { group: null }, page);
+      return sendPage(request, reply, settings.externalUrl, page, total, accounts.map(presentServiceAccount));
+    },
+  );
 
-  app.post<GroupParams>('/api/v4/groups/:id/service_accounts', async (request, reply) => {
-    const user = await createGroupServiceAccount(
-      deps,
-      acting(request, WRITE_API),
-      request.params.id,
-      input(request),
-    );
-    return reply.status(201).send(presentServiceAccount(user));
-  });
+  app.post<GroupParams>(
+    '/api/v4/groups/:id/service_accounts',
+    {
+      schema: parameters(
+        {
+          username: { type: 'string', description: 'Username (generated when left out)' },
+          name: { type: 'string', description: 'Display name' },
+          email: { type: 'string', format: 'email', description: 'Email address' },
+          composite_identity_enforced: {
+            type: 'boolean',
+            description: 'Its tokens act only for a person (composite identity)',
+          },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      const user = await createGroupServiceAccount(
+        deps,
+        acting(request, WRITE_API),
+        request.params.id,
+        input(request),
+      );
+      return reply.status(201).send(presentServiceAccount(user));
+    },
+  );
 
-  app.get<GroupParams>('/api/v4/groups/:id/service_accounts', async (request, reply) => {
-    const page = pageRequest(request);
-    const { accounts, total } = await listServiceAccounts(
-      deps,
-      { group: request.params.id, acting: acting(request, READ_API) },
-      page,
-    );
-    return sendPage(request, reply, settings.externalUrl, page, total, accounts.map(presentServiceAccount));
-  });
+  app.get<GroupParams>(
+    '/api/v4/groups/:id/service_accounts',
+    { schema: parameters(PAGINATION, { in: 'query' }) },
+    async (request, reply) => {
+      const page = pageRequest(request);
+      const { accounts, total } = await listServiceAccounts(
+        deps,
+        { group: request.params.id, acting: acting(request, READ_API) },
+        page,
+      );
+      return sendPage(request, reply, settings.externalUrl, page, total, accounts.map(presentServiceAccount));
+    },
+  );
 }
 
 /** GitLab's answer (`id`, `username`, `name`, `email`), with Tessera's composite identity flag. */

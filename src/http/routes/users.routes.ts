@@ -18,6 +18,7 @@ import { apiParams, optionalBoolean, optionalString, requiredString, type ApiPar
 import { actingUserOf, actorOf, READ_API, requireScope, WRITE_API } from '../authenticate.ts';
 import { pageRequest, sendPage } from '../pagination.ts';
 import { presentUser, presentUserBasic, presentUserPrivate } from '../presenters/user.presenter.ts';
+import { PAGINATION, parameters, NO_PARAMETERS } from '../route-parameters.ts';
 
 /** The user endpoints read `read_user` as well as the API scopes, as the platform does. */
 const READ_USER = ['read_user', ...READ_API] as const;
@@ -40,21 +41,39 @@ export async function usersRoutes(
 
   app.get('/api/v4/user', async (request) => presentUserPrivate(requireScope(request, READ_USER).user, url));
 
-  app.get('/api/v4/users', async (request, reply) => {
-    const viewer = requireScope(request, READ_USER).user;
-    const params = apiParams(request);
-    // As GitLab: only an admin's search reaches email addresses (nobody here has a public one).
-    const filter = { ...userFilter(params), searchEmails: Boolean(viewer.is_admin) };
-    const page = pageRequest(request);
-    const [users, total] = await Promise.all([
-      listUsers(db, { ...filter, limit: page.limit, offset: page.offset }),
-      countUsersMatching(db, filter),
-    ]);
-    const present = viewer.is_admin
-      ? (u: User) => presentUserPrivate(u, url)
-      : (u: User) => presentUserBasic(u, url);
-    return sendPage(request, reply, url, page, total, users.map(present));
-  });
+  app.get(
+    '/api/v4/users',
+    {
+      schema: parameters(
+        {
+          ...PAGINATION,
+          username: { type: 'string', description: 'Only the user with this username' },
+          search: {
+            type: 'string',
+            description: 'Users whose name or username (admins: email) contains this',
+          },
+          active: { type: 'boolean', description: 'Only active users' },
+          blocked: { type: 'boolean', description: 'Only blocked users' },
+        },
+        { in: 'query' },
+      ),
+    },
+    async (request, reply) => {
+      const viewer = requireScope(request, READ_USER).user;
+      const params = apiParams(request);
+      // As GitLab: only an admin's search reaches email addresses (nobody here has a public one).
+      const filter = { ...userFilter(params), searchEmails: Boolean(viewer.is_admin) };
+      const page = pageRequest(request);
+      const [users, total] = await Promise.all([
+        listUsers(db, { ...filter, limit: page.limit, offset: page.offset }),
+        countUsersMatching(db, filter),
+      ]);
+      const present = viewer.is_admin
+        ? (u: User) => presentUserPrivate(u, url)
+        : (u: User) => presentUserBasic(u, url);
+      return sendPage(request, reply, url, page, total, users.map(present));
+    },
+  );
 
   app.get<{ Params: { id: string } }>('/api/v4/users/:id', async (request) => {
     const viewer = requireScope(request, READ_USER).user;
@@ -62,18 +81,33 @@ export async function usersRoutes(
     return seenBy(viewer, user);
   });
 
-  app.post('/api/v4/users', async (request, reply) => {
-    requireAdmin(request);
-    const params = apiParams(request);
-    const user = await createUser(db, clock, actorOf(request), {
-      username: requiredString(params, 'username'),
-      email: requiredString(params, 'email'),
-      name: optionalString(params, 'name'),
-      password: optionalString(params, 'password'),
-      admin: optionalBoolean(params, 'admin') ?? false,
-    });
-    return reply.status(201).send(presentUserPrivate(user, url));
-  });
+  app.post(
+    '/api/v4/users',
+    {
+      schema: parameters(
+        {
+          username: { type: 'string', required: true, description: 'Username' },
+          email: { type: 'string', required: true, format: 'email', description: 'Email address' },
+          name: { type: 'string', description: 'Display name' },
+          password: { type: 'string', description: 'Password' },
+          admin: { type: 'boolean', description: 'Whether the user is an administrator' },
+        },
+        { in: 'body' },
+      ),
+    },
+    async (request, reply) => {
+      requireAdmin(request);
+      const params = apiParams(request);
+      const user = await createUser(db, clock, actorOf(request), {
+        username: requiredString(params, 'username'),
+        email: requiredString(params, 'email'),
+        name: optionalString(params, 'name'),
+        password: optionalString(params, 'password'),
+        admin: optionalBoolean(params, 'admin') ?? false,
+      });
+      return reply.status(201).send(presentUserPrivate(user, url));
+    },
+  );
 
   for (const [action, change] of [
     ['block', blockUser],
@@ -81,26 +115,41 @@ export async function usersRoutes(
     ['deactivate', deactivateUser],
     ['activate', activateUser],
   ] as const) {
-    app.post<{ Params: { id: string } }>(`/api/v4/users/:id/${action}`, async (request, reply) => {
-      const admin = requireAdmin(request);
-      const user = await userByParam(request.params.id);
-      // An administrator who blocks themself locks the instance's door from the inside.
-      if ((action === 'block' || action === 'deactivate') && user.id === admin.user.id) throw forbidden();
-      await change(db, clock, actorOf(request), user.id);
-      // A blocked user's cached tokens must stop working here at once, not when the cache expires.
-      accessTokenCacheFor(db, clock).forgetOwner(user.id);
-      return reply.status(201).send(true);
-    });
+    app.post<{ Params: { id: string } }>(
+      `/api/v4/users/:id/${action}`,
+      { schema: NO_PARAMETERS },
+      async (request, reply) => {
+        const admin = requireAdmin(request);
+        const user = await userByParam(request.params.id);
+        // An administrator who blocks themself locks the instance's door from the inside.
+        if ((action === 'block' || action === 'deactivate') && user.id === admin.user.id) throw forbidden();
+        await change(db, clock, actorOf(request), user.id);
+        // A blocked user's cached tokens must stop working here at once, not when the cache expires.
+        accessTokenCacheFor(db, clock).forgetOwner(user.id);
+        return reply.status(201).send(true);
+      },
+    );
   }
 
   // `hard_delete` also deletes the groups the user solely owns; without it such a user is a 409.
-  app.delete<{ Params: { id: string } }>('/api/v4/users/:id', async (request, reply) => {
-    const admin = requireAdmin(request);
-    const user = await userByParam(request.params.id);
-    const hardDelete = optionalBoolean(apiParams(request), 'hard_delete') ?? false;
-    await deleteUser(teardownDeps(options.context), actingUserOf(request, admin), user.id, { hardDelete });
-    return reply.status(204).send();
-  });
+  app.delete<{ Params: { id: string } }>(
+    '/api/v4/users/:id',
+    {
+      schema: parameters(
+        {
+          hard_delete: { type: 'boolean', description: 'Also delete the groups the user solely owns' },
+        },
+        { in: 'query' },
+      ),
+    },
+    async (request, reply) => {
+      const admin = requireAdmin(request);
+      const user = await userByParam(request.params.id);
+      const hardDelete = optionalBoolean(apiParams(request), 'hard_delete') ?? false;
+      await deleteUser(teardownDeps(options.context), actingUserOf(request, admin), user.id, { hardDelete });
+      return reply.status(204).send();
+    },
+  );
 
   async function userByParam(id: string): Promise<User> {
     const user = /^\d{1,15}$/.test(id) ? await findUserById(db, Number(id)) : undefined;
