@@ -11,6 +11,7 @@ import {
   unblockUser,
 } from '../../identity/user.service.ts';
 import { accessTokenCacheFor } from '../../tokens/access/access-token-cache.ts';
+import { forgetJobsOfUser } from '../../tokens/job/job-token-cache.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
 import type { User } from '../../store/schema.ts';
 import { countUsersMatching, findUserById, listUsers } from '../../store/users.repository.ts';
@@ -89,6 +90,7 @@ export async function usersRoutes(
       await change(db, clock, actorOf(request), user.id);
       // A blocked user's cached tokens must stop working here at once, not when the cache expires.
       accessTokenCacheFor(db, clock).forgetOwner(user.id);
+      forgetJobsOfUser(db, user.id);
       return reply.status(201).send(true);
     });
   }
