@@ -28,7 +28,9 @@ try {
   const result = await load(6);
   const { profile } = await session.post('Profiler.stop');
   writeFileSync(out, JSON.stringify(profile));
-  console.log(`${which}: ${result.requests.average} req/s, ${result.requests.total} requests, ${result.non2xx} non-2xx; wrote ${out}`);
+  console.log(
+    `${which}: ${result.requests.average} req/s, ${result.requests.total} requests, ${result.non2xx} non-2xx; wrote ${out}`,
+  );
 } finally {
   await instance.stop();
 }
