@@ -29,6 +29,13 @@ export function percentile(samples: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
+/** The middle value (the mean of the middle two for an even count). */
+export function median(samples: readonly number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 /** Runs of the whole 1 M-row scale case and other slow cases only with `--full`. */
 export const FULL = process.argv.includes('--full');
 
@@ -69,8 +76,8 @@ export const SLICE_SECONDS = SHORT ? 0.5 : 1.5;
 
 /**
  * Requests per second of two endpoints measured in alternating slices (ABBA order, after a warm-up of
- * each), so load that comes and goes on a shared machine hits both sides alike. The ratio is that of
- * the totals; `ratioMin`/`ratioMax` are the spread of the rounds' own ratios.
+ * each), so load that comes and goes on a shared machine hits both sides alike. Each side's figure is
+ * the median of its slices; `ratioMin`/`ratioMax` are the spread of the rounds' own ratios.
  */
 export async function interleavedRequestsPerSecond(
   measured: HttpSide,
@@ -113,11 +120,11 @@ export async function interleavedRequestsPerSecond(
       p99: m.latency.p99,
     });
   }
-  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
   const ratios = rounds.map((r) => r.measured / r.baseline);
   return {
-    rps: mean(rounds.map((r) => r.measured)),
-    baselineRps: mean(rounds.map((r) => r.baseline)),
+    // Medians, so that one slice hit by someone else's burst does not move the figure.
+    rps: median(rounds.map((r) => r.measured)),
+    baselineRps: median(rounds.map((r) => r.baseline)),
     ratioMin: Math.min(...ratios),
     ratioMax: Math.max(...ratios),
     p50: percentile(
