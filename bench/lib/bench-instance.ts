@@ -8,9 +8,18 @@ import { SYSTEM_ACTOR } from '../../src/audit/audit-log.ts';
 import { accessTokenDeps } from '../../src/tokens/access/access-token-deps.ts';
 import { issuePersonalAccessToken } from '../../src/tokens/access/personal-access-token.service.ts';
 import { createUser } from '../../src/identity/user.service.ts';
+import { runningJobToken } from './running-job.ts';
 
-/** A real instance on a loopback port with one user and one PAT, logging only warnings. */
-export async function benchInstance(): Promise<{ url: string; token: string; stop(): Promise<void> }> {
+/**
+ * A real instance on a loopback port, logging only warnings, with one user and one PAT (`token`) and
+ * a running CI job of another user (`jobToken`).
+ */
+export async function benchInstance(): Promise<{
+  url: string;
+  token: string;
+  jobToken: string;
+  stop(): Promise<void>;
+}> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
   const settings = loadSettings({ TESSERA_DATA_DIR: dataDir, TESSERA_PORT: '0', TESSERA_LOG_LEVEL: 'warn' });
   const instance = await startInstance(settings, { logger: createLogger({ level: 'warn' }) });
@@ -24,9 +33,11 @@ export async function benchInstance(): Promise<{ url: string; token: string; sto
     name: 'bench',
     scopes: ['api'],
   });
+  const jobToken = await runningJobToken(context);
   return {
     url: instance.url,
     token: plaintext,
+    jobToken,
     async stop() {
       await instance.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -29,6 +29,13 @@ export function percentile(samples: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
+/** The middle value (the mean of the middle two for an even count). */
+export function median(samples: readonly number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 /** Runs of the whole 1 M-row scale case and other slow cases only with `--full`. */
 export const FULL = process.argv.includes('--full');
 
@@ -55,6 +62,77 @@ export async function requestsPerSecond(
     );
   }
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+/** One side of an interleaved HTTP comparison: a URL and the headers each request carries. */
+export interface HttpSide {
+  url: string;
+  headers?: Record<string, string>;
+}
+
+/** Rounds of an interleaved comparison, and how long each side runs in a round. */
+export const SLICE_ROUNDS = SHORT ? 2 : 6;
+export const SLICE_SECONDS = SHORT ? 0.5 : 1.5;
+
+/**
+ * Requests per second of two endpoints measured in alternating slices (ABBA order, after a warm-up of
+ * each), so load that comes and goes on a shared machine hits both sides alike. Each side's figure is
+ * the median of its slices; `ratioMin`/`ratioMax` are the spread of the rounds' own ratios.
+ */
+export async function interleavedRequestsPerSecond(
+  measured: HttpSide,
+  baseline: HttpSide,
+): Promise<{
+  rps: number;
+  baselineRps: number;
+  ratioMin: number;
+  ratioMax: number;
+  p50: number;
+  p99: number;
+}> {
+  const slice = async (side: HttpSide, duration: number) => {
+    const result = await autocannon({
+      url: side.url,
+      headers: side.headers ?? {},
+      connections: 16,
+      pipelining: 1,
+      duration,
+    });
+    if (result.non2xx > 0 || result.errors > 0) {
+      throw new Error(
+        `${side.url}: ${result.non2xx} non-2xx answers and ${result.errors} errors during the benchmark`,
+      );
+    }
+    return result;
+  };
+  await slice(baseline, 0.5);
+  await slice(measured, 0.5);
+  const rounds: Array<{ measured: number; baseline: number; p50: number; p99: number }> = [];
+  for (let round = 0; round < SLICE_ROUNDS; round++) {
+    const measuredFirst = round % 2 === 1;
+    const first = await slice(measuredFirst ? measured : baseline, SLICE_SECONDS);
+    const second = await slice(measuredFirst ? baseline : measured, SLICE_SECONDS);
+    const [m, b] = measuredFirst ? [first, second] : [second, first];
+    rounds.push({
+      measured: m.requests.average,
+      baseline: b.requests.average,
+      p50: m.latency.p50,
+      p99: m.latency.p99,
+    });
+  }
+  const ratios = rounds.map((r) => r.measured / r.baseline);
+  return {
+    // Medians, so that one slice hit by someone else's burst does not move the figure.
+    rps: median(rounds.map((r) => r.measured)),
+    baselineRps: median(rounds.map((r) => r.baseline)),
+    ratioMin: Math.min(...ratios),
+    ratioMax: Math.max(...ratios),
+    p50: percentile(
+      rounds.map((r) => r.p50),
+      50,
+    ),
+    p99: Math.max(...rounds.map((r) => r.p99)),
+  };
 }
 
 /** Operations per second of an async function, run back to back for the benchmark's duration. */

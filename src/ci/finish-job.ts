@@ -2,6 +2,7 @@ import { recordAudit, SYSTEM_ACTOR, type Actor } from '../audit/audit-log.ts';
 import type { Job, JobStatus } from '../store/ci-schema.ts';
 import { listPipelineJobs, listRunningJobs, transitionJob } from '../store/ci-jobs.repository.ts';
 import { inTransaction } from '../store/in-transaction.ts';
+import { forgetEndedJobs } from '../tokens/job/job-token-cache.ts';
 import { jobDeadline } from '../tokens/job/job-token-state.ts';
 import type { CiDeps } from './ci-deps.ts';
 import { notifyJobFinished } from './job-finish-listeners.ts';
@@ -13,13 +14,16 @@ export type JobOutcome =
 
 const CANCELABLE: readonly JobStatus[] = ['created', 'pending', 'running'];
 
+/** What ending a job needs: the store, the time, the queue to wake, a log for failed listeners. */
+export type FinishJobDeps = Pick<CiDeps, 'db' | 'clock' | 'queue' | 'logger'>;
+
 /**
  * Ends a job that is in one of `from` (compare-and-set: a cancel racing the runner's report has one
  * winner) and moves its pipeline on. A running job's token dies with it; the audit log says so in
  * the same transaction. Undefined when the job was no longer in `from`.
  */
 export async function finishJob(
-  deps: CiDeps,
+  deps: FinishJobDeps,
   job: Pick<Job, 'id' | 'pipeline_id' | 'project_id'>,
   outcome: JobOutcome,
   actor: Actor,
@@ -56,6 +60,8 @@ export async function finishJob(
     const promoted = await advancePipeline(trx, job.pipeline_id, now);
     return { finished, promoted };
   });
+  // Before the finish is acknowledged: this process refuses the token on its very next request.
+  if (result) forgetEndedJobs(deps.db, [job.id]);
   if (result?.promoted) deps.queue.notify();
   if (result) {
     // After the commit, so listeners (an AI workflow ending with its job) see the job ended.
@@ -69,7 +75,7 @@ export async function finishJob(
 }
 
 /** Cancels a job that has not finished; its token, if it had one, dies at once. */
-export function cancelJob(deps: CiDeps, job: Job, actor: Actor): Promise<Job | undefined> {
+export function cancelJob(deps: FinishJobDeps, job: Job, actor: Actor): Promise<Job | undefined> {
   return finishJob(deps, job, { status: 'canceled' }, actor, CANCELABLE);
 }
 

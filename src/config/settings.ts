@@ -41,6 +41,11 @@ export interface Settings {
   authFailureWindowSeconds: number;
   /** How long a replica trusts a cached access-token lookup: the bound on noticing another replica's revocation. */
   tokenCacheTtlSeconds: number;
+  /**
+   * How long a replica trusts a verified running job (`TESSERA_JOB_TOKEN_CACHE_TTL_MS`, 0 = no cache): the
+   * bound on noticing that another replica ended the job. In the replica that ends it, the end is exact.
+   */
+  jobTokenCacheTtlMs: number;
   redisUrl: string | undefined;
   /**
    * Addresses or CIDR ranges of the load balancers in front of the HTTP roles. Only requests from these
@@ -175,6 +180,7 @@ export function loadSettings(env: Source = process.env): Settings {
     authFailureLimit: read.positiveInt('TESSERA_AUTH_FAILURE_LIMIT', 10),
     authFailureWindowSeconds: read.positiveInt('TESSERA_AUTH_FAILURE_WINDOW', 60),
     tokenCacheTtlSeconds: read.positiveInt('TESSERA_TOKEN_CACHE_TTL', 30),
+    jobTokenCacheTtlMs: read.wholeNumber('TESSERA_JOB_TOKEN_CACHE_TTL_MS', 2000),
     redisUrl: read.optionalUrl('TESSERA_REDIS_URL'),
     trustedProxies: read.addressList('TESSERA_TRUSTED_PROXIES'),
     drainDelaySeconds: read.wholeNumber('TESSERA_DRAIN_DELAY_SECONDS', 0),

@@ -44,7 +44,11 @@ export class AuthenticationThrottle {
 
   /** Throws 429 with the longest wait of the attempt's keys, or returns when it may go on. */
   async assertAllowed(attempt: AuthenticationAttempt): Promise<void> {
-    const waits = await Promise.all(keysOf(attempt).map(([, key]) => this.deps.limiter.check(key)));
+    // Runs before every authenticated request, most of which name no account: one key, no arrays.
+    const waits =
+      attempt.account === undefined
+        ? [await this.deps.limiter.check(addressKeyOf(attempt))]
+        : await Promise.all(keysOf(attempt).map(([, key]) => this.deps.limiter.check(key)));
     const retryAfter = Math.max(0, ...waits.map((wait) => wait ?? 0));
     if (retryAfter > 0) throw rateLimited(retryAfter);
   }
@@ -84,10 +88,12 @@ export class AuthenticationThrottle {
 
 /** The counters an attempt touches: `[scope, key]`, the address always, the account when named. */
 function keysOf(attempt: AuthenticationAttempt): Array<['address' | 'account', string]> {
-  const base = `auth:${attempt.credential}`;
-  const keys: Array<['address' | 'account', string]> = [['address', `${base}:ip:${attempt.ip ?? 'unknown'}`]];
-  if (attempt.account !== undefined) {
-    keys.push(['account', `${base}:account:${attempt.account.toLowerCase().slice(0, 255)}`]);
-  }
+  const keys: Array<['address' | 'account', string]> = [['address', addressKeyOf(attempt)]];
+  if (attempt.account !== undefined) keys.push(['account', accountKeyOf(attempt)]);
   return keys;
 }
+
+const addressKeyOf = (attempt: AuthenticationAttempt) =>
+  `auth:${attempt.credential}:ip:${attempt.ip ?? 'unknown'}`;
+const accountKeyOf = (attempt: AuthenticationAttempt) =>
+  `auth:${attempt.credential}:account:${(attempt.account ?? '').toLowerCase().slice(0, 255)}`;

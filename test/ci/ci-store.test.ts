@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Digester } from '../../src/crypto/secrets.ts';
 import { JobTokenAuthenticator } from '../../src/tokens/job/job-token.authenticator.ts';
+import { JobTokenCache } from '../../src/tokens/job/job-token-cache.ts';
 import { mintJobToken } from '../../src/tokens/job/job-token-secret.ts';
 import { ManualClock } from '../../src/util/clock.ts';
 import {
@@ -161,7 +162,16 @@ describe.each(ENGINES)('CI store on %s', (engine) => {
   it('accepts a job token exactly while its job runs, and never after its project is deleted', async () => {
     const clock = new ManualClock(AT);
     const digester = new Digester(randomBytes(32));
-    const authenticator = new JobTokenAuthenticator({ db: store.db, clock, digester, tokenPrefix: '' });
+    // The store decides on every request here (no verified-job cache): the changes below are made in
+    // SQL, behind the services that evict (test/tokens/job-token-cache.test.ts covers those).
+    const cache = new JobTokenCache(clock, 0);
+    const authenticator = new JobTokenAuthenticator({
+      db: store.db,
+      clock,
+      digester,
+      tokenPrefix: '',
+      cache,
+    });
     const user = await createUser(store.db);
     const doomed = await createProject(store.db, await createGroup(store.db));
     const token = mintJobToken('');

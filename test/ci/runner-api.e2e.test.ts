@@ -151,6 +151,11 @@ describe('the runner API, spoken by hand, with a frozen clock', () => {
     const alive = await form(token);
     expect(alive.status).toBe(200);
     expect(alive.headers.get('job-status')).toBe('running');
+    // Used while it runs, so this process holds the job in its verified-job cache (the clock is frozen:
+    // only the finish can evict it).
+    expect((await call(instance, 'GET', '/api/v4/job', { headers: { 'job-token': token } })).status).toBe(
+      200,
+    );
     const done = await call(instance, 'PUT', `/api/v4/jobs/${taken.body.id}`, {
       body: { token, state: 'success', trace: 'the whole log\n' },
     });
@@ -223,6 +228,9 @@ describe('the runner API, spoken by hand, with a frozen clock', () => {
     );
     const taken = await request(runnerToken);
     const token = rememberSecret(taken.body.token);
+    expect((await call(instance, 'GET', '/api/v4/job', { headers: { 'job-token': token } })).status).toBe(
+      200,
+    );
     const inspected = await call(instance, 'POST', '/api/v4/admin/token', {
       token: admin.pat,
       body: { token },

@@ -3,13 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmptyDatabaseUrl } from '../support/databases.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 import { rememberSecret } from '../support/secrets.ts';
-import { createUser } from '../support/world.ts';
+import { createGroup, createProject, createUser } from '../support/world.ts';
+import { insertJob } from '../../src/store/ci-jobs.repository.ts';
+import { insertPipeline } from '../../src/store/ci-pipelines.repository.ts';
+import { mintJobToken } from '../../src/tokens/job/job-token-secret.ts';
 import { call, depsOf, givePat } from '../tokens/token-fixtures.ts';
 import { sleep } from './support/load.ts';
 
 const REDIS_URL = process.env.TESSERA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The documented bound, shortened for the test (`TESSERA_TOKEN_CACHE_TTL`, 30 s by default). */
 const CACHE_TTL_SECONDS = 1;
+/** The verified-job cache's documented bound, as shipped (`TESSERA_JOB_TOKEN_CACHE_TTL_MS`). */
+const JOB_CACHE_TTL_MS = 2000;
 
 /*
  * Two replicas of one instance on one PostgreSQL database and one Redis, no load balancer: the test
@@ -89,5 +94,70 @@ describe('two instance replicas on one PostgreSQL', () => {
     for (const replica of [a, b, a, b]) {
       expect((await call(replica, 'GET', '/api/v4/user', { token: plaintext })).status).toBe(401);
     }
+  });
+  it(`refuse a job token on the replica that finished the job at once, and on the other within ${JOB_CACHE_TTL_MS} ms`, async () => {
+    const [a, b] = replicas;
+    const { context } = a;
+    const user = await createUser(context.db);
+    const project = await createProject(context.db, await createGroup(context.db));
+    const now = new Date().toISOString();
+    const pipeline = await insertPipeline(context.db, {
+      project_id: project.id,
+      ref: 'main',
+      tag: 0,
+      sha: 'a'.repeat(40),
+      before_sha: '0'.repeat(40),
+      source: 'push',
+      status: 'running',
+      user_id: user.id,
+      yaml_errors: null,
+      created_at: now,
+      started_at: now,
+      finished_at: null,
+    });
+    const token = rememberSecret(mintJobToken(''));
+    const job = await insertJob(context.db, {
+      pipeline_id: pipeline.id,
+      project_id: project.id,
+      name: 'build',
+      stage: 'test',
+      stage_idx: 1,
+      status: 'running',
+      failure_reason: null,
+      user_id: user.id,
+      runner_id: null,
+      definition: '{}',
+      tag_list: '[]',
+      timeout_seconds: 3600,
+      token_digest: context.secrets.digester.digest(token),
+      created_at: now,
+      queued_at: now,
+      started_at: now,
+      finished_at: null,
+    });
+    const jobCall = (replica: TestInstance) =>
+      call(replica, 'GET', '/api/v4/job', { headers: { 'job-token': token } });
+    // Alternate so that both replicas hold the verified job in their caches.
+    for (const replica of [a, b, a, b]) expect((await jobCall(replica)).status).toBe(200);
+
+    const finished = await call(a, 'PUT', `/api/v4/jobs/${job.id}`, { body: { token, state: 'success' } });
+    const finishedAt = Date.now();
+    expect(finished.status).toBe(200);
+    expect((await jobCall(a)).status).toBe(401);
+
+    let refusedAfterMs: number | undefined;
+    while (Date.now() - finishedAt < JOB_CACHE_TTL_MS + 2000) {
+      const answer = await jobCall(b);
+      if (answer.status === 401) {
+        refusedAfterMs = Date.now() - finishedAt;
+        break;
+      }
+      expect(answer.status).toBe(200);
+      await sleep(50);
+    }
+    expect(refusedAfterMs).toBeDefined();
+    // The bound plus the time one request takes on a loaded machine.
+    expect(refusedAfterMs!).toBeLessThanOrEqual(JOB_CACHE_TTL_MS + 500);
+    for (const replica of [a, b, a, b]) expect((await jobCall(replica)).status).toBe(401);
   });
 });

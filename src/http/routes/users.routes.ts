@@ -11,6 +11,7 @@ import {
   unblockUser,
 } from '../../identity/user.service.ts';
 import { accessTokenCacheFor } from '../../tokens/access/access-token-cache.ts';
+import { forgetJobsOfUser } from '../../tokens/job/job-token-cache.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
 import type { User } from '../../store/schema.ts';
 import { countUsersMatching, findUserById, listUsers } from '../../store/users.repository.ts';
@@ -39,7 +40,20 @@ export async function usersRoutes(
   const seenBy = (viewer: User, user: User) =>
     viewer.is_admin || viewer.id === user.id ? presentUserPrivate(user, url) : presentUser(user, url);
 
-  app.get('/api/v4/user', async (request) => presentUserPrivate(requireScope(request, READ_USER).user, url));
+  // The answer is a pure function of the user row, and a token-authenticated request gets the same
+  // row object from the access-token cache for as long as that caches it (so this is never staler than
+  // the principal itself): the body is built and serialized once per row object, not on every call of
+  // a client polling "who am I".
+  const ownBodies = new WeakMap<User, string>();
+  app.get('/api/v4/user', async (request, reply) => {
+    const user = requireScope(request, READ_USER).user;
+    let body = ownBodies.get(user);
+    if (body === undefined) {
+      body = JSON.stringify(presentUserPrivate(user, url));
+      ownBodies.set(user, body);
+    }
+    return reply.type('application/json').send(body);
+  });
 
   app.get(
     '/api/v4/users',
@@ -126,6 +140,7 @@ export async function usersRoutes(
         await change(db, clock, actorOf(request), user.id);
         // A blocked user's cached tokens must stop working here at once, not when the cache expires.
         accessTokenCacheFor(db, clock).forgetOwner(user.id);
+        forgetJobsOfUser(db, user.id);
         return reply.status(201).send(true);
       },
     );

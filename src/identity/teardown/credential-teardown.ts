@@ -1,4 +1,5 @@
 import { recordAudit, type Actor } from '../../audit/audit-log.ts';
+import { forgetEndedJobs, forgetJobsOfUser } from '../../tokens/job/job-token-cache.ts';
 import {
   cancelJobsDroppingTokens,
   countSessionsOfUsers,
@@ -48,6 +49,8 @@ export interface TeardownResult {
   userIds: number[];
   accessTokenDigests: string[];
   deployTokenIds: number[];
+  /** Running jobs canceled with their tokens dropped. */
+  jobIds: number[];
 }
 
 const unique = (ids: Iterable<number>) => [...new Set(ids)];
@@ -225,6 +228,7 @@ export async function tearDownHolders(
     userIds: users,
     accessTokenDigests: accessTokens.map((t) => t.digest),
     deployTokenIds: deployTokens.map((t) => t.id),
+    jobIds: jobs.map((j) => j.id),
   };
 }
 
@@ -236,5 +240,7 @@ export async function afterTeardown(deps: TeardownDeps, removed: TeardownResult)
   for (const digest of removed.accessTokenDigests) deps.access.cache.forget(digest);
   for (const userId of removed.userIds) deps.access.cache.forgetOwner(userId);
   for (const id of removed.deployTokenIds) deps.deployTokenCache.forgetToken(id);
+  forgetEndedJobs(deps.access.db, removed.jobIds);
+  for (const userId of removed.userIds) forgetJobsOfUser(deps.access.db, userId);
   for (const projectId of removed.projectIds) await deps.repositories.remove(projectId);
 }

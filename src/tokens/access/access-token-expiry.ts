@@ -9,9 +9,18 @@ import type { Clock } from '../../util/clock.ts';
 /** New expiry of a rotated token when none is asked for. */
 export const DEFAULT_ROTATION_DAYS = 7;
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** The UTC day asked for last: every authenticated request asks, and formatting a date each time shows in its profile. */
+let lastDay = { from: 0, until: 0, date: '' };
+
 /** Today's date in UTC, `YYYY-MM-DD`. */
 export function todayUtc(clock: Clock): string {
-  return clock.now().toISOString().slice(0, 10);
+  const now = clock.now().getTime();
+  if (now < lastDay.from || now >= lastDay.until) {
+    const from = Math.floor(now / DAY_MS) * DAY_MS;
+    lastDay = { from, until: from + DAY_MS, date: new Date(from).toISOString().slice(0, 10) };
+  }
+  return lastDay.date;
 }
 
 /** The date `days` after `date` (both `YYYY-MM-DD`). */

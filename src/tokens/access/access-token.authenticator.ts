@@ -55,8 +55,10 @@ export class AccessTokenAuthenticator implements TokenAuthenticator {
 
   async #recordUse(digest: string, token: AccessToken, ip: string | null): Promise<void> {
     const now = this.deps.clock.now();
+    // Compared as instants, so the common case (used within the window) formats no date.
+    if (token.last_used_at !== null && now.getTime() - Date.parse(token.last_used_at) < LAST_USED_THROTTLE_MS)
+      return;
     const notAfter = new Date(now.getTime() - LAST_USED_THROTTLE_MS).toISOString();
-    if (token.last_used_at !== null && token.last_used_at > notAfter) return;
     const lastUsedAt = now.toISOString();
     const lastUsedIps = recentIps(token.last_used_ips, ip);
     await touchAccessTokenUsage(this.deps.db, token.id, { lastUsedAt, lastUsedIps, notAfter });

@@ -5,6 +5,7 @@ import { deleteMember } from '../../store/members.repository.ts';
 import type { AccessToken } from '../../store/schema.ts';
 import { updateUser } from '../../store/users.repository.ts';
 import { isoNow } from '../../util/clock.ts';
+import { forgetJobsOfUser } from '../job/job-token-cache.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
 import { auditAccessToken } from './issue-access-token.ts';
 
@@ -41,6 +42,10 @@ export async function revokeAccessToken(
 ): Promise<boolean> {
   const changed = await deps.db.transaction().execute((trx) => revokeAccessTokenIn(trx, deps, actor, token));
   deps.cache.forget(token.digest);
-  if (token.kind !== 'personal') deps.cache.forgetOwner(token.user_id);
+  if (token.kind !== 'personal') {
+    // The bot was blocked with its token: its cached tokens and running jobs stop here at once.
+    deps.cache.forgetOwner(token.user_id);
+    forgetJobsOfUser(deps.db, token.user_id);
+  }
   return changed;
 }

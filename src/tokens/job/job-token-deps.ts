@@ -2,6 +2,7 @@ import type { Digester } from '../../crypto/secrets.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
 import type { Db } from '../../store/database.ts';
 import type { Clock } from '../../util/clock.ts';
+import { jobTokenCacheFor, type JobTokenCache } from './job-token-cache.ts';
 
 /** What job-token authentication needs from the instance. */
 export interface JobTokenDeps {
@@ -10,6 +11,7 @@ export interface JobTokenDeps {
   digester: Digester;
   /** Instance prefix before `glcbt-`, or ''. */
   tokenPrefix: string;
+  cache: JobTokenCache;
 }
 
 export function jobTokenDeps(
@@ -20,5 +22,6 @@ export function jobTokenDeps(
     clock: context.clock,
     digester: context.secrets.digester,
     tokenPrefix: context.settings.tokenPrefix,
+    cache: jobTokenCacheFor(context.db, context.clock, context.settings.jobTokenCacheTtlMs),
   };
 }
