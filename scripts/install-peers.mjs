@@ -10,6 +10,8 @@ const PEERS = {
   git: '/usr/lib/git-core/git-http-backend',
   'python3-gitlab': '/usr/lib/python3/dist-packages/gitlab/__init__.py',
   'python3-jwt': '/usr/lib/python3/dist-packages/jwt/__init__.py',
+  // A second OAuth client for the token exchange (RFC 8693).
+  'python3-authlib': '/usr/lib/python3/dist-packages/authlib/__init__.py',
   'python3-grpcio': '/usr/lib/python3/dist-packages/grpc/__init__.py',
   'python3-grpc-tools': '/usr/lib/python3/dist-packages/grpc_tools/protoc.py',
   chromium: '/usr/bin/chromium',

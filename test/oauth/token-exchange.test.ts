@@ -9,6 +9,7 @@ import {
 } from '../../src/tokens/oauth/token-exchange.grant.ts';
 import { asBrowser } from '../identity/http-session.ts';
 import { auditEvents } from '../identity/identity-fixtures.ts';
+import { runPythonGitlab } from '../support/gitlab-clients.ts';
 import { rememberSecret } from '../support/secrets.ts';
 import { depsOf, givePat } from '../tokens/token-fixtures.ts';
 import {
@@ -32,6 +33,32 @@ let account: User;
 let actorPat: string;
 let config: client.Configuration;
 let alice: { access: string; idToken: string };
+let clientId: string;
+let clientSecret: string;
+
+/** alice signs in to the service with the code flow, as any relying party's user would. */
+async function aliceSignsIn(): Promise<{ access: string; idToken: string }> {
+  const verifier = client.randomPKCECodeVerifier();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: CALLBACK,
+    scope: 'openid read_user api',
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  const page = await authorizeRequest(world.instance, world.asAlice, Object.fromEntries(url.searchParams));
+  // A trusted application skips the consent page; any other shows it and alice approves.
+  const approved =
+    page.status === 302
+      ? page
+      : await decide(world.instance, world.asAlice, consentFields(await page.text()), 'approve');
+  const callback = new URL(approved.headers.get('location')!);
+  rememberSecret(callback.searchParams.get('code')!);
+  const tokens = await client.authorizationCodeGrant(config, callback, {
+    pkceCodeVerifier: verifier,
+    idTokenExpected: true,
+  });
+  return { access: rememberSecret(tokens.access_token), idToken: rememberSecret(tokens.id_token!) };
+}
 
 const exchange = (parameters: Record<string, string>, using = config) =>
   client.genericGrantRequest(using, TOKEN_EXCHANGE_GRANT_TYPE, parameters);
@@ -70,36 +97,13 @@ beforeAll(async () => {
   });
   expect(app.status).toBe(201);
   const registered = await json(app);
-  rememberSecret(registered.secret);
-  config = await client.discovery(
-    new URL(world.instance.url),
-    registered.application_id,
-    registered.secret,
-    undefined,
-    { execute: [client.allowInsecureRequests] },
-  );
+  clientId = registered.application_id;
+  clientSecret = rememberSecret(registered.secret);
+  config = await client.discovery(new URL(world.instance.url), clientId, clientSecret, undefined, {
+    execute: [client.allowInsecureRequests],
+  });
 
-  // alice signs in to the service with the code flow, as any relying party's user would.
-  const verifier = client.randomPKCECodeVerifier();
-  const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: CALLBACK,
-    scope: 'openid read_user api',
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-  });
-  const page = await authorizeRequest(world.instance, world.asAlice, Object.fromEntries(url.searchParams));
-  // A trusted application skips the consent page; any other shows it and alice approves.
-  const approved =
-    page.status === 302
-      ? page
-      : await decide(world.instance, world.asAlice, consentFields(await page.text()), 'approve');
-  const callback = new URL(approved.headers.get('location')!);
-  rememberSecret(callback.searchParams.get('code')!);
-  const tokens = await client.authorizationCodeGrant(config, callback, {
-    pkceCodeVerifier: verifier,
-    idTokenExpected: true,
-  });
-  alice = { access: rememberSecret(tokens.access_token), idToken: rememberSecret(tokens.id_token!) };
+  alice = await aliceSignsIn();
 });
 afterAll(() => world.instance.stop());
 
@@ -195,6 +199,30 @@ describe('token exchange (RFC 8693) through openid-client', () => {
     // A revoked subject token cannot be exchanged any more.
     await client.tokenRevocation(config, alice.access);
     expect(await refusal(base)).toBe('invalid_request');
+  });
+
+  it("Authlib, a second implementation, exchanges through the server's metadata and introspects", async () => {
+    // The previous test revoked alice's first token: she signs in again.
+    const subject = (await aliceSignsIn()).access;
+    const run = await runPythonGitlab('test/oauth/fixtures/authlib_token_exchange.py', [
+      world.instance.url,
+      clientId,
+      clientSecret,
+      subject,
+      actorPat,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.result).toEqual({
+      advertised: true,
+      issued_token_type: ACCESS_TOKEN_TYPE,
+      scope: `read_user user:${world.alice.id}`,
+      introspected: {
+        active: true,
+        sub: String(world.alice.id),
+        act: { sub: String(account.id), username: 'review-bot' },
+      },
+      broader: 'invalid_scope',
+    });
   });
 
   it('is advertised in both discovery documents', async () => {

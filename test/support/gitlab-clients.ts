@@ -27,7 +27,7 @@ export function runPeer(command: string, args: readonly string[]): Promise<PeerR
 }
 
 /**
- * Runs a python-gitlab fixture script. Fixtures print every secret they make at once on a line of its
+ * Runs a Python fixture script (python-gitlab, or another Debian peer such as Authlib). Fixtures print every secret they make at once on a line of its
  * own (`{"secret": …}`), registered here for the leak check even when a later step fails, and their
  * findings last (`{"result": …}`).
  */
