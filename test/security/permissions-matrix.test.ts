@@ -56,6 +56,7 @@ const CREDENTIALS: CredentialType[] = [
 /** A cell's answer: the status and which body it must carry. */
 type Expected =
   | { status: 200 | 201; body: 'ok' | 'fresh' }
+  | { status: 204; body: 'empty' }
   | { status: 401; body: 'unauthorized' }
   | { status: 403; body: 'insufficient_scope' | 'forbidden' }
   | { status: 404; body: 'project_not_found' };
@@ -64,6 +65,10 @@ const OK: Expected = { status: 200, body: 'ok' };
 const CREATED: Expected = { status: 201, body: 'ok' };
 /** Made: 201 with the new thing (a variable, a trigger, a token), not an error. */
 const FRESH: Expected = { status: 201, body: 'fresh' };
+/** Changed: 200 with the thing as it is now. */
+const CHANGED: Expected = { status: 200, body: 'fresh' };
+/** Deleted: 204, no body. */
+const GONE: Expected = { status: 204, body: 'empty' };
 const UNAUTHORIZED: Expected = { status: 401, body: 'unauthorized' };
 const NO_SCOPE: Expected = { status: 403, body: 'insufficient_scope' };
 const FORBIDDEN: Expected = { status: 403, body: 'forbidden' };
@@ -192,12 +197,31 @@ const ENDPOINTS: Array<{ name: string; rule(cell: Cell): Expected }> = [
               ? FRESH
               : FORBIDDEN,
   })),
+  // Changes and deletions of them: the same people, each on a variable or trigger made for the cell.
+  ...[
+    { name: 'PUT /projects/:id/variables/:key', granted: CHANGED },
+    { name: 'DELETE /projects/:id/variables/:key', granted: GONE },
+    { name: 'DELETE /projects/:id/triggers/:trigger_id', granted: GONE },
+  ].map(({ name, granted }) => ({
+    name,
+    rule: (c: Cell): Expected =>
+      c.credential.anonymous
+        ? UNAUTHORIZED
+        : !hasScope(c, WRITE_API)
+          ? NO_SCOPE
+          : !canSee(c)
+            ? HIDDEN
+            : level(c) >= 40
+              ? granted
+              : FORBIDDEN,
+  })),
   // Instance-wide credentials and lists: administrators only.
   ...[
     { name: 'GET /runners/all', scopes: READ_API, granted: OK },
     { name: 'GET /admin/ci/variables', scopes: READ_API, granted: OK },
     { name: 'POST /runners/reset_registration_token', scopes: WRITE_API, granted: FRESH },
     { name: 'POST /users/:user_id/impersonation_tokens', scopes: WRITE_API, granted: FRESH },
+    { name: 'GET /users/:user_id/impersonation_tokens/:id', scopes: READ_API, granted: CHANGED },
   ].map(({ name, scopes, granted }) => ({
     name,
     rule: (c: Cell): Expected =>
@@ -244,6 +268,7 @@ describe('the permissions matrix', () => {
   const presented = new Map<string, Presented>();
   const keyOf = (credential: string, role: Role, visibility: Visibility) =>
     `${credential}|${role}|${visibility}`;
+  const adminHeaders = () => presented.get(keyOf('PAT api', 'admin', 'public'))!.headers;
 
   beforeAll(async () => {
     instance = await startTestInstance({ name: 'permissions-matrix' });
@@ -287,6 +312,15 @@ describe('the permissions matrix', () => {
 
     impersonated = await world.createUser(db, { username: 'matrix-impersonated' });
 
+    const made = remembered(
+      await exchange(`${api}/users/${impersonated.id}/impersonation_tokens`, {
+        method: 'POST',
+        headers: { ...adminHeaders(), 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'matrix-seen', scopes: ['read_user'] }),
+      }),
+    );
+    impersonationTokenId = made.json.id;
+
     // Bots: a project token and a group token at each level, for the project of every visibility.
     const admin = (await db
       .selectFrom('users')
@@ -329,8 +363,24 @@ describe('the permissions matrix', () => {
     return answer;
   };
 
+  /** The impersonation token every cell asks to see. */
+  let impersonationTokenId: number;
+  /** Makes something on the cell's project as the administrator, for the cell to change or delete. */
+  let madeByAdmin: (what: 'variables' | 'triggers', body: object, field: 'key' | 'id') => Promise<string>;
+
   async function request(endpoint: string, cell: Cell, credential: Presented): Promise<Exchange> {
     const { project } = projects.get(cell.visibility)!;
+    madeByAdmin = async (what, body, field) => {
+      const answer = remembered(
+        await exchange(`${api}/projects/${project.id}/${what}`, {
+          method: 'POST',
+          headers: { ...adminHeaders(), 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }),
+      );
+      expect(answer.status, answer.text).toBe(201);
+      return String(answer.json[field]);
+    };
     const headers = { ...credential.headers, 'content-type': 'application/json' };
     switch (endpoint) {
       case 'GET /projects/:id':
@@ -388,6 +438,26 @@ describe('the permissions matrix', () => {
             headers,
           }),
         );
+      case 'PUT /projects/:id/variables/:key': {
+        const key = await madeByAdmin('variables', { key: `MATRIX_${++made}`, value: 'not-a-secret' }, 'key');
+        return exchange(`${api}/projects/${project.id}/variables/${key}`, {
+          method: 'PUT',
+          headers,
+          body: JSON.stringify({ value: 'changed-value' }),
+        });
+      }
+      case 'DELETE /projects/:id/variables/:key': {
+        const key = await madeByAdmin('variables', { key: `MATRIX_${++made}`, value: 'not-a-secret' }, 'key');
+        return exchange(`${api}/projects/${project.id}/variables/${key}`, { method: 'DELETE', headers });
+      }
+      case 'DELETE /projects/:id/triggers/:trigger_id': {
+        const id = await madeByAdmin('triggers', { description: 'matrix' }, 'id');
+        return exchange(`${api}/projects/${project.id}/triggers/${id}`, { method: 'DELETE', headers });
+      }
+      case 'GET /users/:user_id/impersonation_tokens/:id':
+        return exchange(`${api}/users/${impersonated.id}/impersonation_tokens/${impersonationTokenId}`, {
+          headers,
+        });
       case 'GET /runners/all':
         return exchange(`${api}/runners/all`, { headers });
       case 'GET /admin/ci/variables':
@@ -434,6 +504,8 @@ describe('the permissions matrix', () => {
           return JSON.stringify(body) === '{"message":"403 Forbidden"}';
         case 'project_not_found':
           return JSON.stringify(body) === '{"message":"404 Project Not Found"}';
+        case 'empty':
+          return answer.text === '';
         case 'fresh':
           return body !== null && typeof body === 'object' && !('message' in body) && !('error' in body);
         case 'ok':
