@@ -139,7 +139,10 @@ describe('the container registry flow with a real docker-registry and skopeo', (
 
   it('Auto DevOps at instance level provisions gitlab-deploy-token for private and internal projects; off for a project revokes it', async () => {
     const on = await api('PUT', '/api/v4/application/settings', adminPat, { auto_devops_enabled: true });
-    expect([on.status, on.body]).toEqual([200, { auto_devops_enabled: true }]);
+    expect([on.status, on.body]).toEqual([
+      200,
+      { auto_devops_enabled: true, allow_runner_registration_token: false },
+    ]);
     const namesOf = async (project: Project) =>
       (await api('GET', `/api/v4/projects/${project.id}/deploy_tokens?active=true`, adminPat)).body.map(
         (t: { name: string }) => t.name,

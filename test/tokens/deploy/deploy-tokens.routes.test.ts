@@ -201,7 +201,7 @@ describe('deploy token endpoints', () => {
       token: adminToken,
       body: { auto_devops_enabled: true },
     });
-    expect(on.body).toEqual({ auto_devops_enabled: true });
+    expect(on.body).toEqual({ auto_devops_enabled: true, allow_runner_registration_token: false });
     const names = async (id: number) =>
       (await call(instance, 'GET', `/api/v4/projects/${id}/deploy_tokens`, { token: ownerToken })).body.map(
         (t: { name: string; revoked: boolean }) => `${t.name}:${t.revoked}`,
