@@ -4,7 +4,7 @@ import type { Project } from '../../src/store/schema.ts';
 import type { TestInstance } from '../support/instance.ts';
 import { rememberSecret } from '../support/secrets.ts';
 import { personWithPat, projectOf, pushFiles, startCiInstance, type CiActor } from './ci-world.ts';
-import { runPeer, runPythonGitlab } from '../support/gitlab-clients.ts';
+import { runPeer, runPythonFixture } from '../support/gitlab-clients.ts';
 
 const SCRIPT = 'test/ci/fixtures/python_gitlab_triggers.py';
 const CI_YAML = 'build:\n  script:\n    - echo built\n';
@@ -23,7 +23,7 @@ describe('pipeline trigger tokens through python-gitlab, gitbeaker and curl', ()
   afterAll(async () => instance?.stop());
 
   it('python-gitlab: create, list, get, update the description, delete', async () => {
-    const result = await runPythonGitlab(SCRIPT, [instance.url, alice.pat, String(project.id)]);
+    const result = await runPythonFixture(SCRIPT, [instance.url, alice.pat, String(project.id)]);
     expect(result.code, result.stderr).toBe(0);
     const out = result.result;
     expect(out.made).toMatchObject({ description: 'nightly', token: expect.stringMatching(/^glptt-/) });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_LEVELS } from '../../src/identity/access-levels.ts';
 import type { Project } from '../../src/store/schema.ts';
 import type { TestInstance } from '../support/instance.ts';
-import { runPythonGitlab } from '../support/gitlab-clients.ts';
+import { runPythonFixture } from '../support/gitlab-clients.ts';
 import { rememberSecret } from '../support/secrets.ts';
 import { addMember, createUser } from '../support/world.ts';
 import { depsOf, givePat } from '../tokens/token-fixtures.ts';
@@ -190,7 +190,7 @@ const BRANCH_CLIENTS: readonly {
     name: 'python-gitlab',
     async read(host, credential, projectId, branch) {
       const [kind, token] = 'pat' in credential ? ['private', credential.pat] : ['job', credential.jobToken];
-      const run = await runPythonGitlab('test/ci/fixtures/python_gitlab_branches.py', [
+      const run = await runPythonFixture('test/ci/fixtures/python_gitlab_branches.py', [
         host,
         kind,
         token,

@@ -14,7 +14,7 @@ import {
   startCiInstance,
   type CiActor,
 } from './ci-world.ts';
-import { gitbeakerStatus, runPythonGitlab } from '../support/gitlab-clients.ts';
+import { gitbeakerStatus, runPythonFixture } from '../support/gitlab-clients.ts';
 
 const SCRIPT = 'test/ci/fixtures/python_gitlab_runners.py';
 
@@ -48,7 +48,7 @@ describe('runners through python-gitlab and gitbeaker', () => {
       description: 'mine',
     });
     const token = rememberSecret(made.token as string);
-    const result = await runPythonGitlab(SCRIPT, [
+    const result = await runPythonFixture(SCRIPT, [
       instance.url,
       admin.pat,
       alice.pat,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_LEVELS } from '../../src/identity/access-levels.ts';
 import type { Project } from '../../src/store/schema.ts';
 import { auditEvents } from '../identity/identity-fixtures.ts';
-import { gitbeakerRefusal, runPythonGitlab } from '../support/gitlab-clients.ts';
+import { gitbeakerRefusal, runPythonFixture } from '../support/gitlab-clients.ts';
 import type { TestInstance } from '../support/instance.ts';
 import { rememberSecret } from '../support/secrets.ts';
 import { addMember } from '../support/world.ts';
@@ -36,7 +36,7 @@ describe('runner registration tokens through python-gitlab and gitbeaker', () =>
   afterAll(async () => instance?.stop());
 
   it('python-gitlab: the setting, the resets, runners_token for maintainers, and runners.create', async () => {
-    const run = await runPythonGitlab(SCRIPT, [
+    const run = await runPythonFixture(SCRIPT, [
       instance.url,
       admin.pat,
       maintainer.pat,

@@ -8,7 +8,7 @@ import { ACCESS_LEVELS } from '../../src/identity/access-levels.ts';
 import { cloneUrl, git } from '../ci/ci-world.ts';
 import { addMember, createGroup, createProject, createUser } from '../support/world.ts';
 import { depsOf, givePat, type Json } from '../tokens/token-fixtures.ts';
-import { gitbeakerRefusal, PYTHON, runPeer, runPythonGitlab } from '../support/gitlab-clients.ts';
+import { gitbeakerRefusal, PYTHON, runPeer, runPythonFixture } from '../support/gitlab-clients.ts';
 
 const SCRIPT = 'test/http/fixtures/python_gitlab_conventions.py';
 const IN_30_DAYS = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
@@ -53,7 +53,7 @@ describe('GitLab request conventions and sudo, through real GitLab clients', () 
   afterAll(() => instance.stop());
 
   it('python-gitlab: booleans as Python spells them, a project by full path, sudo in all four cases', async () => {
-    const result = await runPythonGitlab(SCRIPT, [
+    const result = await runPythonFixture(SCRIPT, [
       instance.url,
       sudoPat,
       plainAdminPat,

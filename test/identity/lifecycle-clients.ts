@@ -1,5 +1,5 @@
 import { Gitlab } from '@gitbeaker/rest';
-import { gitbeakerStatus, runPythonGitlab } from '../support/gitlab-clients.ts';
+import { gitbeakerStatus, runPythonFixture } from '../support/gitlab-clients.ts';
 
 /*
  * The lifecycle calls (delete a project, group or user; deactivate and activate a user) made through
@@ -21,7 +21,7 @@ export interface LifecycleClient {
 const SCRIPT = 'test/identity/fixtures/python_gitlab_lifecycle.py';
 
 async function python(host: string, token: string, action: string, id: number): Promise<Outcome> {
-  const run = await runPythonGitlab(SCRIPT, [host, token, action, String(id)]);
+  const run = await runPythonFixture(SCRIPT, [host, token, action, String(id)]);
   if (run.code !== 0) throw new Error(`python-gitlab failed: ${run.stderr}`);
   return run.result as Outcome;
 }

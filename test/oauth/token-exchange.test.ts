@@ -9,7 +9,7 @@ import {
 } from '../../src/tokens/oauth/token-exchange.grant.ts';
 import { asBrowser } from '../identity/http-session.ts';
 import { auditEvents } from '../identity/identity-fixtures.ts';
-import { runPythonGitlab } from '../support/gitlab-clients.ts';
+import { runPythonFixture } from '../support/gitlab-clients.ts';
 import { rememberSecret } from '../support/secrets.ts';
 import { depsOf, givePat } from '../tokens/token-fixtures.ts';
 import {
@@ -204,7 +204,7 @@ describe('token exchange (RFC 8693) through openid-client', () => {
   it("Authlib, a second implementation, exchanges through the server's metadata and introspects", async () => {
     // The previous test revoked alice's first token: she signs in again.
     const subject = (await aliceSignsIn()).access;
-    const run = await runPythonGitlab('test/oauth/fixtures/authlib_token_exchange.py', [
+    const run = await runPythonFixture('test/oauth/fixtures/authlib_token_exchange.py', [
       world.instance.url,
       clientId,
       clientSecret,

@@ -9,7 +9,7 @@ import { git } from '../ci/ci-world.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 import { addMember, createGroup, createUser } from '../support/world.ts';
 import { depsOf, givePat } from '../tokens/token-fixtures.ts';
-import { runPythonGitlab } from '../support/gitlab-clients.ts';
+import { runPythonFixture } from '../support/gitlab-clients.ts';
 
 const SCRIPT = 'test/projects/fixtures/python_gitlab_projects.py';
 
@@ -40,7 +40,7 @@ describe('creating and changing projects through python-gitlab and gitbeaker', (
   });
 
   it('python-gitlab: initialize_with_readme makes a first commit; visibility saved really changes', async () => {
-    const run = await runPythonGitlab(SCRIPT, [instance.url, ownerPat, String(group.id)]);
+    const run = await runPythonFixture(SCRIPT, [instance.url, ownerPat, String(group.id)]);
     expect(run.code, run.stderr).toBe(0);
     const out = run.result;
     expect(out.created).toMatchObject({ visibility: 'private', default_branch: 'main' });

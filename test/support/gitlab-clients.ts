@@ -31,7 +31,7 @@ export function runPeer(command: string, args: readonly string[]): Promise<PeerR
  * own (`{"secret": …}`), registered here for the leak check even when a later step fails, and their
  * findings last (`{"result": …}`).
  */
-export async function runPythonGitlab(
+export async function runPythonFixture(
   script: string,
   args: readonly string[],
 ): Promise<PeerRun & { result: Json }> {

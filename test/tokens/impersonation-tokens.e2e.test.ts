@@ -8,7 +8,7 @@ import { startTestInstance, type TestInstance } from '../support/instance.ts';
 import { rememberSecret } from '../support/secrets.ts';
 import { addMember, createGroup, createProject, createUser } from '../support/world.ts';
 import { depsOf, givePat, type Json } from './token-fixtures.ts';
-import { gitbeakerStatus, runPythonGitlab } from '../support/gitlab-clients.ts';
+import { gitbeakerStatus, runPythonFixture } from '../support/gitlab-clients.ts';
 
 const SCRIPT = 'test/tokens/fixtures/python_gitlab_impersonation.py';
 
@@ -33,7 +33,7 @@ describe('impersonation tokens, through python-gitlab and gitbeaker', () => {
   afterAll(() => instance.stop());
 
   it('python-gitlab: create without expires_at, act as the user, list, get, revoke', async () => {
-    const run = await runPythonGitlab(SCRIPT, [instance.url, adminPat, String(alice.id), alicePat]);
+    const run = await runPythonFixture(SCRIPT, [instance.url, adminPat, String(alice.id), alicePat]);
     expect(run.code, run.stderr).toBe(0);
     const out = run.result;
 

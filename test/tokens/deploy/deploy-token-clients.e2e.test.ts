@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_LEVELS } from '../../../src/identity/access-levels.ts';
 import type { Namespace, Project, User } from '../../../src/store/schema.ts';
 import { gitFetchStatus, registryPullStatus, type BasicCredential } from '../../support/credential-reach.ts';
-import { gitbeakerStatus, runPythonGitlab } from '../../support/gitlab-clients.ts';
+import { gitbeakerStatus, runPythonFixture } from '../../support/gitlab-clients.ts';
 import { startTestInstance, type TestInstance } from '../../support/instance.ts';
 import { rememberSecret } from '../../support/secrets.ts';
 import { addMember, createGroup, createProject, createUser } from '../../support/world.ts';
@@ -36,7 +36,7 @@ describe('the deploy token API through python-gitlab 3.12 and gitbeaker, unmodif
   afterAll(() => instance.stop());
 
   it('python-gitlab creates, gets, lists and deletes project and group deploy tokens; a deleted one opens nothing', async () => {
-    const run = await runPythonGitlab(SCRIPT, [instance.url, pat, String(project.id), String(group.id)]);
+    const run = await runPythonFixture(SCRIPT, [instance.url, pat, String(project.id), String(group.id)]);
     expect(run.code, run.stderr).toBe(0);
     const result = run.result;
 
