@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   allowlistedGroups,
   allowlistedProjects,
@@ -8,7 +8,7 @@ import {
   removeFromAllowlist,
 } from '../../ci/job-token-scope.service.ts';
 import { presentCiSettings, updateProjectCiSettings } from '../../ci/project-ci-settings.service.ts';
-import { TesseraError } from '../../errors/tessera-error.ts';
+import { notFound, TesseraError } from '../../errors/tessera-error.ts';
 import { SUB_PREVIEW_SCRIPT } from '../assets.ts';
 import { canManageProject } from '../../identity/permissions.ts';
 import { ciSettingsOf } from '../../store/ci-settings.repository.ts';
@@ -28,6 +28,15 @@ import { formFields, listField, queryText, textField, webActor, type FormFields 
 import { allowlistSection, autoDevOpsSection } from './ci-cd-settings.view.ts';
 import { subClaimSection } from './id-token-sub.view.ts';
 import { variableFormHandlers } from './ci-variables.form.ts';
+import { newCiTokenPanel, runnersSection, triggersSection } from './ci-credentials.view.ts';
+import { NewTokenFlash, type NewTokenNotice } from '../new-token-flash.ts';
+import {
+  createPipelineTrigger,
+  deleteProjectTrigger,
+  listProjectTriggers,
+} from '../../ci/pipeline-trigger.service.ts';
+import { deleteRunnerById, listProjectRunners, resetRunnerToken } from '../../ci/runner-admin.service.ts';
+import { findUserById } from '../../store/users.repository.ts';
 import { variablesSection } from './ci-variables.view.ts';
 import { ciDeps } from '../../ci/ci-deps.ts';
 import { listVariables } from '../../ci/variables/ci-variable.service.ts';
@@ -41,6 +50,8 @@ import {
 } from './project-page.ts';
 import { previewSubClaim, type SampleJob } from './sample-id-token.ts';
 
+/** The cookie that carries a new trigger or runner token to the page, once. */
+const CI_TOKEN_FLASH = '_tessera_new_ci_token';
 const SUFFIX = 'settings/ci_cd';
 const SOURCES = new Set(['push', 'web', 'api', 'trigger', 'schedule', 'merge_request_event']);
 /** What a redirect's `done` names; fixed words, so nothing from the request is echoed. */
@@ -51,9 +62,13 @@ const DONE: Record<string, string> = {
   sub: 'ID token sub components saved: jobs that start from now on get the new sub.',
   variable_added: 'Variable added: jobs that start from now on get it.',
   variable_removed: 'Variable deleted.',
+  trigger_deleted: 'Trigger deleted: its token is refused from now on.',
+  runner_deleted: 'Runner deleted: its token is refused, and the jobs it was running failed.',
 };
 
 interface PageState {
+  /** A trigger or runner token just made: shown this once. */
+  shown?: NewTokenNotice | null;
   done?: string;
   problem?: string;
   components?: readonly string[];
@@ -74,7 +89,8 @@ export const ciCdSettingsPage: WebPage = {
     const acting = (view: ProjectView, ip: string) => ({ user: view.viewer.user, ip });
     const refused = async (reply: FastifyReply, view: ProjectView, error: unknown, state: PageState = {}) => {
       if (!(error instanceof TesseraError) || !['bad_request', 'not_found'].includes(error.code)) throw error;
-      return sendHtml(reply, await page(deps, view, { ...state, problem: problemText(error) }), 400);
+      const status = error.code === 'not_found' ? 404 : 400;
+      return sendHtml(reply, await page(deps, view, { ...state, problem: problemText(error) }), status);
     };
 
     const variableForms = variableFormHandlers(deps, {
@@ -92,10 +108,94 @@ export const ciCdSettingsPage: WebPage = {
     projectRoute(app, 'POST', `${SUFFIX}/variables`, variableForms.add);
     projectRoute(app, 'POST', `${SUFFIX}/variables/remove`, variableForms.remove);
 
+    const ci = ciDeps(context);
+    const flashFor = (view: ProjectView) =>
+      new NewTokenFlash(context.secrets.box, context.clock, context.settings, here(view), CI_TOKEN_FLASH);
+    const idParam = (request: FastifyRequest, name: string) => {
+      const raw = (request.params as Record<string, string>)[name] ?? '';
+      return /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+    };
+
     projectRoute(app, 'GET', SUFFIX, async (request, reply) => {
       const view = await requireProjectView(request, context, canManageProject);
       const done = queryText(request, 'done');
-      return sendHtml(reply, await page(deps, view, Object.hasOwn(DONE, done) ? { done: DONE[done]! } : {}));
+      const shown = flashFor(view).take(request, reply, view.viewer);
+      return sendHtml(
+        reply,
+        await page(deps, view, { shown, ...(Object.hasOwn(DONE, done) ? { done: DONE[done]! } : {}) }),
+      );
+    });
+
+    projectRoute(app, 'POST', `${SUFFIX}/triggers`, async (request, reply) => {
+      const view = await requireProjectView(request, context, canManageProject);
+      const description = textField(formFields(request), 'description').trim();
+      try {
+        const made = await createPipelineTrigger(
+          ci,
+          acting(view, request.ip),
+          String(view.project.id),
+          description,
+        );
+        flashFor(view).put(reply, view.viewer, {
+          action: 'created',
+          tokenId: made.trigger.id,
+          tokenName: made.trigger.description,
+          plaintext: made.token,
+        });
+      } catch (error) {
+        return refused(reply, view, error);
+      }
+      return reply.redirect(`${here(view)}#triggers`, 303);
+    });
+
+    projectRoute(app, 'POST', `${SUFFIX}/triggers/:trigger_id/delete`, async (request, reply) => {
+      const view = await requireProjectView(request, context, canManageProject);
+      try {
+        await deleteProjectTrigger(
+          ci,
+          acting(view, request.ip),
+          String(view.project.id),
+          idParam(request, 'trigger_id'),
+        );
+      } catch (error) {
+        return refused(reply, view, error);
+      }
+      return backTo(reply, `${here(view)}#triggers`, { done: 'trigger_deleted' });
+    });
+
+    // A runner of another project is refused by the runner service itself (it checks the runner's project).
+    const projectRunner = async (view: ProjectView, request: FastifyRequest) => {
+      const id = idParam(request, 'runner_id');
+      const runners = await listProjectRunners(ci, acting(view, request.ip), String(view.project.id), {});
+      if (!runners.some((r) => r.id === id && r.project_id === view.project.id)) throw notFound('Runner');
+      return id;
+    };
+
+    projectRoute(app, 'POST', `${SUFFIX}/runners/:runner_id/reset_token`, async (request, reply) => {
+      const view = await requireProjectView(request, context, canManageProject);
+      try {
+        const id = await projectRunner(view, request);
+        const { runner, token } = await resetRunnerToken(ci, acting(view, request.ip), id);
+        flashFor(view).put(reply, view.viewer, {
+          action: 'rotated',
+          tokenId: runner.id,
+          tokenName: runner.description || `#${runner.id}`,
+          plaintext: token,
+        });
+      } catch (error) {
+        return refused(reply, view, error);
+      }
+      return reply.redirect(`${here(view)}#runners`, 303);
+    });
+
+    projectRoute(app, 'POST', `${SUFFIX}/runners/:runner_id/delete`, async (request, reply) => {
+      const view = await requireProjectView(request, context, canManageProject);
+      try {
+        await deleteRunnerById(ci, acting(view, request.ip), await projectRunner(view, request));
+      } catch (error) {
+        return refused(reply, view, error);
+      }
+      return backTo(reply, `${here(view)}#runners`, { done: 'runner_deleted' });
     });
 
     projectRoute(app, 'POST', `${SUFFIX}/auto_devops`, async (request, reply) => {
@@ -224,15 +324,26 @@ async function page(deps: WebDeps, view: ProjectView, state: PageState) {
   const ref = String(view.project.id);
   const who = { user: view.viewer.user, ip: '' };
   const scope = { db, clock: context.clock };
-  const [deploySettings, instanceDefault, ci, projects, groups, log, variables] = await Promise.all([
-    projectDeploySettingsView(db, view.project),
-    instanceAutoDevOps(db),
-    ciSettingsOf(db, view.project.id),
-    allowlistedProjects(scope, who, ref),
-    allowlistedGroups(scope, who, ref),
-    jobTokenAuthorizationLog(scope, who, ref),
-    listVariables(ciDeps(context), who, { level: 'project', ref }),
-  ]);
+  const [deploySettings, instanceDefault, ci, projects, groups, log, variables, triggers, runners] =
+    await Promise.all([
+      projectDeploySettingsView(db, view.project),
+      instanceAutoDevOps(db),
+      ciSettingsOf(db, view.project.id),
+      allowlistedProjects(scope, who, ref),
+      allowlistedGroups(scope, who, ref),
+      jobTokenAuthorizationLog(scope, who, ref),
+      listVariables(ciDeps(context), who, { level: 'project', ref }),
+      listProjectTriggers(ciDeps(context), who, ref),
+      listProjectRunners(ciDeps(context), who, ref, {}),
+    ]);
+  const owners = await Promise.all(
+    triggers.map(async (trigger) => ({
+      trigger,
+      owner:
+        trigger.owner_id === null ? null : ((await findUserById(db, trigger.owner_id))?.username ?? null),
+    })),
+  );
+  const ownRunners = runners.filter((runner) => runner.project_id === view.project.id);
   const saved = presentCiSettings(ci).ci_id_token_sub_claim_components;
   const components = state.components ?? saved;
   const sample = state.sample ?? {
@@ -250,8 +361,8 @@ async function page(deps: WebDeps, view: ProjectView, state: PageState) {
     sample,
   });
   const base = projectPagePath(view.project, SUFFIX);
-  const main = html`${state.done ? notice('success', state.done) : ''}
-  ${state.problem ? notice('error', state.problem) : ''}
+  const main = html`${state.shown ? newCiTokenPanel(state.shown) : ''}
+  ${state.done ? notice('success', state.done) : ''} ${state.problem ? notice('error', state.problem) : ''}
   ${autoDevOpsSection(
     base,
     view.viewer.csrfToken,
@@ -266,6 +377,8 @@ async function page(deps: WebDeps, view: ProjectView, state: PageState) {
     log,
   })}
   ${variablesSection(base, view.viewer.csrfToken, variables, 'project')}
+  ${triggersSection(base, view.viewer.csrfToken, owners)}
+  ${runnersSection(base, view.viewer.csrfToken, ownRunners, context.clock.now())}
   ${subClaimSection(base, view.viewer.csrfToken, { components, saved, sample, preview })}`;
   return renderProjectPage(deps, view, {
     tab: 'ci_cd',
