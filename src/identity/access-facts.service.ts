@@ -1,6 +1,6 @@
 import type { Executor } from '../store/database.ts';
-import { findMember, membershipsInNamespaces } from '../store/members.repository.ts';
-import { namespaceWithAncestors } from '../store/namespaces.repository.ts';
+import { findMember, membershipsInNamespaces, membershipsOfUserBelow } from '../store/members.repository.ts';
+import { groupWithDescendantIds, namespaceWithAncestors } from '../store/namespaces.repository.ts';
 import type { Member, Namespace, Project, User } from '../store/schema.ts';
 import { ACCESS_LEVELS } from './access-levels.ts';
 import { compositeIdentityOf, intersectAccess } from './composite-identity.ts';
@@ -73,11 +73,20 @@ async function ownGroupAccessFacts(db: Executor, user: User | null, group: Names
     user.id,
     ancestors.map((n) => n.id),
   );
-  return {
-    user,
-    visibility: group.visibility,
-    memberLevel: highestLevel(memberships),
-  };
+  const memberLevel = highestLevel(memberships);
+  // Only worth asking when nothing else makes the group visible.
+  const memberBelow =
+    memberLevel === ACCESS_LEVELS.none &&
+    group.visibility !== 'public' &&
+    (await isMemberBelow(db, user, group));
+  return { user, visibility: group.visibility, memberLevel, ...(memberBelow ? { memberBelow } : {}) };
+}
+
+/** Whether the user holds a membership in force of a project or group below this group. */
+async function isMemberBelow(db: Executor, user: User, group: Namespace): Promise<boolean> {
+  const below = await groupWithDescendantIds(db, group.id);
+  const memberships = await membershipsOfUserBelow(db, user.id, below);
+  return highestLevel(memberships) >= ACCESS_LEVELS.guest;
 }
 
 /**

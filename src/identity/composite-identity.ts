@@ -96,8 +96,15 @@ export function intersectAccess(a: AccessFacts, b: AccessFacts): AccessFacts {
     },
     visibility: a.visibility,
     memberLevel: Math.min(effectiveAccessLevel(a), effectiveAccessLevel(b)),
+    // Seen from below only when each side sees it (as a member there or below).
+    ...(a.memberBelow === true || b.memberBelow === true
+      ? { memberBelow: canSeeFromInside(a) && canSeeFromInside(b) }
+      : {}),
   };
 }
+
+const canSeeFromInside = (facts: AccessFacts) =>
+  facts.memberBelow === true || effectiveAccessLevel(facts) >= ACCESS_LEVELS.guest;
 
 /** The two users behind a composite identity. */
 export interface CompositeIdentity {

@@ -13,6 +13,11 @@ export interface AccessFacts {
   visibility: Visibility;
   /** Highest level among the direct membership and the memberships of every ancestor group. */
   memberLevel: number;
+  /**
+   * For a group: the user is a member of a project or subgroup below it. As on GitLab, that lets them
+   * see the group (its page, and whether it exists) and nothing more: it grants no level.
+   */
+  memberBelow?: boolean;
 }
 
 /** The level the user effectively holds: membership, or owner-equivalent for an admin. */
@@ -26,7 +31,7 @@ export function effectiveAccessLevel(facts: AccessFacts): number {
 export function canSee(facts: AccessFacts): boolean {
   if (facts.user && facts.user.state !== 'active') return false;
   if (effectiveAccessLevel(facts) >= ACCESS_LEVELS.guest) return true;
-  if (facts.visibility === 'public') return true;
+  if (facts.visibility === 'public' || facts.memberBelow === true) return true;
   // Bots are members of exactly what they were made for; internal visibility does not extend to them.
   return facts.visibility === 'internal' && facts.user !== null && facts.user.bot_kind === null;
 }

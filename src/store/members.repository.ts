@@ -67,6 +67,36 @@ export async function membershipsInNamespaces(
     .execute();
 }
 
+/** The user's memberships of the given groups and of the projects directly in them. */
+export async function membershipsOfUserBelow(
+  db: Executor,
+  userId: number,
+  namespaceIds: number[],
+): Promise<Member[]> {
+  if (namespaceIds.length === 0) return [];
+  return db
+    .selectFrom('members')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('source_type', '=', 'namespace'), eb('source_id', 'in', namespaceIds)]),
+        eb.and([
+          eb('source_type', '=', 'project'),
+          eb(
+            'source_id',
+            'in',
+            eb
+              .selectFrom('projects')
+              .select('projects.id')
+              .where('projects.namespace_id', 'in', namespaceIds),
+          ),
+        ]),
+      ]),
+    )
+    .execute();
+}
+
 export async function updateMemberAccessLevel(
   db: Executor,
   source: MemberSource,

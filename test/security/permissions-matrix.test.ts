@@ -59,12 +59,15 @@ type Expected =
   | { status: 204; body: 'empty' }
   | { status: 401; body: 'unauthorized' }
   | { status: 403; body: 'insufficient_scope' | 'forbidden' }
-  | { status: 404; body: 'project_not_found' };
+  | { status: 403; body: 'no_access_granted' }
+  | { status: 404; body: 'project_not_found' | 'group_not_found' };
 
 const OK: Expected = { status: 200, body: 'ok' };
 const CREATED: Expected = { status: 201, body: 'ok' };
 /** Made: 201 with the new thing (a variable, a trigger, a token), not an error. */
 const FRESH: Expected = { status: 201, body: 'fresh' };
+/** Shown: 200 with the one thing asked for. */
+const SHOWN: Expected = { status: 200, body: 'fresh' };
 /** Changed: 200 with the thing as it is now. */
 const CHANGED: Expected = { status: 200, body: 'fresh' };
 /** Deleted: 204, no body. */
@@ -73,6 +76,9 @@ const UNAUTHORIZED: Expected = { status: 401, body: 'unauthorized' };
 const NO_SCOPE: Expected = { status: 403, body: 'insufficient_scope' };
 const FORBIDDEN: Expected = { status: 403, body: 'forbidden' };
 const HIDDEN: Expected = { status: 404, body: 'project_not_found' };
+const GROUP_HIDDEN: Expected = { status: 404, body: 'group_not_found' };
+/** What GitLab's runner endpoints answer a user who may not manage the runner, seen or not. */
+const NO_RUNNER_ACCESS: Expected = { status: 403, body: 'no_access_granted' };
 
 interface Cell {
   credential: CredentialType;
@@ -92,6 +98,19 @@ const canSee = (cell: Cell) =>
   level(cell) >= 10 ||
   cell.visibility === 'public' ||
   (cell.visibility === 'internal' && !cell.credential.anonymous && !cell.credential.bot);
+
+/**
+ * A role on the project's group: people and project bots are members of the project only, so they hold
+ * none there; a group bot holds its level.
+ */
+const groupLevel = (cell: Cell) =>
+  cell.role === 'admin'
+    ? 50
+    : cell.credential.name.startsWith('group bot')
+      ? LEVELS[cell.role as 'guest']
+      : 0;
+/** As on GitLab, a member of one of its projects may see a private group (and nothing more there). */
+const canSeeGroup = (cell: Cell) => canSee(cell);
 
 /**
  * The policy, one rule per endpoint, in the order the checks run: credential present (401), scope
@@ -221,7 +240,7 @@ const ENDPOINTS: Array<{ name: string; rule(cell: Cell): Expected }> = [
     { name: 'GET /admin/ci/variables', scopes: READ_API, granted: OK },
     { name: 'POST /runners/reset_registration_token', scopes: WRITE_API, granted: FRESH },
     { name: 'POST /users/:user_id/impersonation_tokens', scopes: WRITE_API, granted: FRESH },
-    { name: 'GET /users/:user_id/impersonation_tokens/:id', scopes: READ_API, granted: CHANGED },
+    { name: 'GET /users/:user_id/impersonation_tokens/:id', scopes: READ_API, granted: SHOWN },
   ].map(({ name, scopes, granted }) => ({
     name,
     rule: (c: Cell): Expected =>
@@ -233,6 +252,52 @@ const ENDPOINTS: Array<{ name: string; rule(cell: Cell): Expected }> = [
             ? granted
             : FORBIDDEN,
   })),
+  // A group's variables: its owners (and administrators) only.
+  ...[
+    { name: 'GET /groups/:id/variables', scopes: READ_API, granted: OK },
+    { name: 'POST /groups/:id/variables', scopes: WRITE_API, granted: FRESH },
+  ].map(({ name, scopes, granted }) => ({
+    name,
+    rule: (c: Cell): Expected =>
+      c.credential.anonymous
+        ? UNAUTHORIZED
+        : !hasScope(c, scopes)
+          ? NO_SCOPE
+          : !canSeeGroup(c)
+            ? GROUP_HIDDEN
+            : groupLevel(c) >= 50
+              ? granted
+              : FORBIDDEN,
+  })),
+  // One runner of the cell's project: its maintainers (and administrators). The answer never says
+  // whether the project is visible: a runner is 403 to whoever may not manage it.
+  ...[
+    { name: 'GET /runners/:id', scopes: READ_API, granted: SHOWN },
+    { name: 'PUT /runners/:id', scopes: WRITE_API, granted: CHANGED },
+    { name: 'POST /runners/:id/reset_authentication_token', scopes: WRITE_API, granted: FRESH },
+    { name: 'DELETE /runners/:id', scopes: WRITE_API, granted: GONE },
+  ].map(({ name, scopes, granted }) => ({
+    name,
+    rule: (c: Cell): Expected =>
+      c.credential.anonymous
+        ? UNAUTHORIZED
+        : !hasScope(c, scopes)
+          ? NO_SCOPE
+          : level(c) >= 40
+            ? granted
+            : NO_RUNNER_ACCESS,
+  })),
+  {
+    name: 'DELETE /users/:user_id/impersonation_tokens/:id',
+    rule: (c) =>
+      c.credential.anonymous
+        ? UNAUTHORIZED
+        : !hasScope(c, WRITE_API)
+          ? NO_SCOPE
+          : c.role === 'admin'
+            ? GONE
+            : FORBIDDEN,
+  },
   {
     name: 'GET /users/:user_id/impersonation_tokens',
     rule: (c) =>
@@ -369,7 +434,19 @@ describe('the permissions matrix', () => {
   let madeByAdmin: (what: 'variables' | 'triggers', body: object, field: 'key' | 'id') => Promise<string>;
 
   async function request(endpoint: string, cell: Cell, credential: Presented): Promise<Exchange> {
-    const { project } = projects.get(cell.visibility)!;
+    const { group, project } = projects.get(cell.visibility)!;
+    /** A fresh runner of the cell's project, registered by the administrator, for the cell to use or delete. */
+    const projectRunner = async () => {
+      const answer = remembered(
+        await exchange(`${api}/user/runners`, {
+          method: 'POST',
+          headers: { ...adminHeaders(), 'content-type': 'application/json' },
+          body: JSON.stringify({ runner_type: 'project_type', project_id: project.id }),
+        }),
+      );
+      expect(answer.status, answer.text).toBe(201);
+      return String(answer.json.id);
+    };
     madeByAdmin = async (what, body, field) => {
       const answer = remembered(
         await exchange(`${api}/projects/${project.id}/${what}`, {
@@ -474,6 +551,45 @@ describe('the permissions matrix', () => {
             body: JSON.stringify({ name: 'matrix', scopes: ['read_user'] }),
           }),
         );
+      case 'GET /groups/:id/variables':
+        return exchange(`${api}/groups/${group.id}/variables`, { headers });
+      case 'POST /groups/:id/variables':
+        return exchange(`${api}/groups/${group.id}/variables`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ key: `MATRIX_${++made}`, value: 'not-a-secret' }),
+        });
+      case 'GET /runners/:id':
+        return exchange(`${api}/runners/${await projectRunner()}`, { headers });
+      case 'PUT /runners/:id':
+        return exchange(`${api}/runners/${await projectRunner()}`, {
+          method: 'PUT',
+          headers,
+          body: JSON.stringify({ description: 'changed by the matrix' }),
+        });
+      case 'POST /runners/:id/reset_authentication_token':
+        return remembered(
+          await exchange(`${api}/runners/${await projectRunner()}/reset_authentication_token`, {
+            method: 'POST',
+            headers,
+          }),
+        );
+      case 'DELETE /runners/:id':
+        return exchange(`${api}/runners/${await projectRunner()}`, { method: 'DELETE', headers });
+      case 'DELETE /users/:user_id/impersonation_tokens/:id': {
+        const made = remembered(
+          await exchange(`${api}/users/${impersonated.id}/impersonation_tokens`, {
+            method: 'POST',
+            headers: { ...adminHeaders(), 'content-type': 'application/json' },
+            body: JSON.stringify({ name: 'matrix-revoked', scopes: ['read_user'] }),
+          }),
+        );
+        expect(made.status, made.text).toBe(201);
+        return exchange(`${api}/users/${impersonated.id}/impersonation_tokens/${made.json.id}`, {
+          method: 'DELETE',
+          headers,
+        });
+      }
       case 'GET /users/:user_id/impersonation_tokens':
         return exchange(`${api}/users/${credential.userId ?? 1}/impersonation_tokens`, { headers });
       case 'GET /user':
@@ -502,8 +618,12 @@ describe('the permissions matrix', () => {
           return body?.error === 'insufficient_scope';
         case 'forbidden':
           return JSON.stringify(body) === '{"message":"403 Forbidden"}';
+        case 'no_access_granted':
+          return JSON.stringify(body) === '{"message":"403 Forbidden - No access granted"}';
         case 'project_not_found':
           return JSON.stringify(body) === '{"message":"404 Project Not Found"}';
+        case 'group_not_found':
+          return JSON.stringify(body) === '{"message":"404 Group Not Found"}';
         case 'empty':
           return answer.text === '';
         case 'fresh':

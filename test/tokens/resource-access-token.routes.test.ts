@@ -160,9 +160,10 @@ describe('project and group access token endpoints', () => {
     });
     expect([created.status, created.body.access_level]).toEqual([201, 40]);
     expect((await findUserById(instance.context.db, created.body.user_id))?.bot_kind).toBe('group_bot');
+    // A maintainer of a project in the group sees the group (as on GitLab), but may not make its tokens.
     expect(
       (await create(base, maintainerToken, { name: 'x', scopes: ['api'], expires_at: inDays(2) })).status,
-    ).toBe(404);
+    ).toBe(403);
     const listed = await call(instance, 'GET', `/api/v4/groups/platform/access_tokens`, {
       token: ownerToken,
     });
