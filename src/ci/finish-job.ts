@@ -2,6 +2,7 @@ import { recordAudit, SYSTEM_ACTOR, type Actor } from '../audit/audit-log.ts';
 import type { Job, JobStatus } from '../store/ci-schema.ts';
 import { listPipelineJobs, listRunningJobs, transitionJob } from '../store/ci-jobs.repository.ts';
 import { inTransaction } from '../store/in-transaction.ts';
+import { publishEviction } from '../tokens/cache-evictions.ts';
 import { forgetEndedJobs } from '../tokens/job/job-token-cache.ts';
 import { jobDeadline } from '../tokens/job/job-token-state.ts';
 import type { CiDeps } from './ci-deps.ts';
@@ -60,8 +61,12 @@ export async function finishJob(
     const promoted = await advancePipeline(trx, job.pipeline_id, now);
     return { finished, promoted };
   });
-  // Before the finish is acknowledged: this process refuses the token on its very next request.
-  if (result) forgetEndedJobs(deps.db, [job.id]);
+  // Before the finish is acknowledged: this process refuses the token on its very next request, and
+  // the other replicas about as soon as the eviction reaches them.
+  if (result) {
+    forgetEndedJobs(deps.db, [job.id]);
+    await publishEviction(deps.db, { jobIds: [job.id] });
+  }
   if (result?.promoted) deps.queue.notify();
   if (result) {
     // After the commit, so listeners (an AI workflow ending with its job) see the job ended.

@@ -14,7 +14,13 @@ export interface CliContext extends InstanceContext {
 export async function openCliContext(): Promise<CliContext> {
   const settings: Settings = loadSettings();
   const context = await createInstanceContext(settings, { logger: cliLogger(settings) });
-  return { ...context, close: () => context.db.destroy() };
+  return {
+    ...context,
+    async close() {
+      await context.evictionFeed?.close();
+      await context.db.destroy();
+    },
+  };
 }
 
 function cliLogger(settings: Settings): Logger {

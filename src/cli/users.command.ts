@@ -3,6 +3,7 @@ import { randomSecret } from '../crypto/secrets.ts';
 import { notFound } from '../errors/tessera-error.ts';
 import { blockUser, createUser, unblockUser } from '../identity/user.service.ts';
 import { findUserByUsername } from '../store/users.repository.ts';
+import { publishEviction } from '../tokens/cache-evictions.ts';
 import { cliActor, output, withCliContext } from './cli-context.ts';
 
 interface CreateOptions {
@@ -66,6 +67,8 @@ export function usersCommand(): Command {
           const found = await findUserByUsername(context.db, options.username);
           if (!found) throw notFound('User');
           const user = await change(context.db, context.clock, cliActor(), found.id);
+          // The servers' caches are in other processes: only the feed (Redis) reaches them before their TTL.
+          if (name === 'block') await publishEviction(context.db, { userIds: [user.id] });
           output(
             options.json,
             { id: user.id, username: user.username, state: user.state },

@@ -8,6 +8,7 @@ import { openDatabase } from '../store/database.ts';
 import { migrateToLatest } from '../store/migrations/index.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import type { InstanceContext } from './instance-context.ts';
+import { createEvictionFeed } from './redis-eviction-feed.ts';
 import { basicCredentialResolvers, tokenAuthenticators } from './token-authenticators.ts';
 
 /** Opens the store, brings its schema up to date, loads the instance secrets and makes sure signing keys exist. */
@@ -38,6 +39,8 @@ export async function createInstanceContext(
       basicCredentialResolvers: [],
       failureLimiter: createFailureLimiter(settings, { clock, logger }),
     };
+    const evictionFeed = createEvictionFeed(settings, db, logger);
+    if (evictionFeed) context.evictionFeed = evictionFeed;
     context.tokenAuthenticators.push(...tokenAuthenticators(context));
     context.basicCredentialResolvers.push(...basicCredentialResolvers(context));
     return context;

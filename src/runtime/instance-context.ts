@@ -8,6 +8,7 @@ import type { Db } from '../store/database.ts';
 import type { BasicCredentialResolver } from '../tokens/basic-credentials.ts';
 import type { TokenAuthenticator } from '../tokens/token-authenticator.ts';
 import type { Clock } from '../util/clock.ts';
+import type { RedisEvictionFeed } from './redis-eviction-feed.ts';
 
 /** Everything the instance role's services share; built once at start-up. */
 export interface InstanceContext {
@@ -24,4 +25,6 @@ export interface InstanceContext {
   basicCredentialResolvers: BasicCredentialResolver[];
   /** Failed sign-ins and token authentications, counted per type, address and account (Redis when configured). */
   failureLimiter: FailureLimiter;
+  /** Tells the other replicas which cached credentials a revocation made stale; only with Redis. */
+  evictionFeed?: RedisEvictionFeed;
 }

@@ -7,6 +7,7 @@ import { duoWorkflowIdentity } from '../workflows/duo-identity.ts';
 import { createInstanceContext } from './create-instance-context.ts';
 import { startHousekeeping } from './housekeeping.ts';
 import type { InstanceContext } from './instance-context.ts';
+import { subscribeToEvictions } from './redis-eviction-feed.ts';
 import { RoleReadiness } from './role-readiness.ts';
 
 export interface RunningInstance {
@@ -36,8 +37,10 @@ export async function startInstance(
   try {
     // Remote AI workflows run as this service account; made once, audited, on the first start.
     await duoWorkflowIdentity(context);
+    if (context.evictionFeed) await subscribeToEvictions(context.evictionFeed, context.db, context.logger);
     await app.listen({ host: settings.host, port: settings.port });
   } catch (error) {
+    await context.evictionFeed?.close();
     await context.db.destroy();
     throw error;
   }
@@ -56,6 +59,7 @@ export async function startInstance(
       context.keys.stopScheduler();
       stopHousekeeping();
       await app.close();
+      await context.evictionFeed?.close();
       await context.db.destroy();
     },
   };

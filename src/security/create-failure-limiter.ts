@@ -2,7 +2,7 @@ import type { Settings } from '../config/settings.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Clock } from '../util/clock.ts';
 import { InProcessFailureLimiter, type FailureLimiter } from './rate-limiter.ts';
-import { RedisFailureLimiter, redisKeyPrefix } from './redis-failure-limiter.ts';
+import { RedisFailureLimiter, redisErrorMessage, redisKeyPrefix } from './redis-failure-limiter.ts';
 
 /**
  * The instance's one failure limiter, shared by sign-in and token authentication: in this process by
@@ -27,7 +27,7 @@ export function createFailureLimiter(
     // Only the message: an ioredis error can quote the URL, and with it a password.
     onError: (error) =>
       options.logger.warn(
-        { error: error.message.replace(/\/\/[^@/]*@/g, '//***@') },
+        { error: redisErrorMessage(error) },
         'failure limiter: Redis unavailable, not counting',
       ),
   });

@@ -31,6 +31,16 @@ export function redisKeyPrefix(externalUrl: string): string {
 }
 
 /**
+ * An ioredis error's message without the password it may quote from the URL, fit for a log line.
+ *
+ * @example
+ * redisErrorMessage(new Error('connect to redis://:hunter2@10.0.0.5:6379 failed')); // 'connect to redis://***@10.0.0.5:6379 failed'
+ */
+export function redisErrorMessage(error: Error): string {
+  return error.message.replace(/\/\/[^@/]*@/g, '//***@');
+}
+
+/**
  * A failure counter in Redis, so every replica of an instance sees the same counts. Each key is a
  * fixed window: the first failure opens it (`SET … PX window NX`), later ones `INCR` it in the same
  * `MULTI`, and the key expires with its window. A key at the limit is locked until the window closes.

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { Job } from '../../src/store/ci-schema.ts';
+import { insertJob } from '../../src/store/ci-jobs.repository.ts';
+import { insertPipeline } from '../../src/store/ci-pipelines.repository.ts';
 import type { Executor } from '../../src/store/database.ts';
 import { insertMember } from '../../src/store/members.repository.ts';
 import { insertNamespace } from '../../src/store/namespaces.repository.ts';
@@ -98,5 +101,48 @@ export async function addMember(
     accessLevel,
     expiresAt: null,
     createdAt: now(),
+  });
+}
+
+/** A running job of a running pipeline on `main`, started by `user`, whose token has digest `tokenDigest`. */
+export async function createRunningJob(
+  db: Executor,
+  project: Project,
+  user: User,
+  tokenDigest: string,
+): Promise<Job> {
+  const at = now();
+  const pipeline = await insertPipeline(db, {
+    project_id: project.id,
+    ref: 'main',
+    tag: 0,
+    sha: 'a'.repeat(40),
+    before_sha: '0'.repeat(40),
+    source: 'push',
+    status: 'running',
+    user_id: user.id,
+    yaml_errors: null,
+    created_at: at,
+    started_at: at,
+    finished_at: null,
+  });
+  return insertJob(db, {
+    pipeline_id: pipeline.id,
+    project_id: project.id,
+    name: 'build',
+    stage: 'test',
+    stage_idx: 1,
+    status: 'running',
+    failure_reason: null,
+    user_id: user.id,
+    runner_id: null,
+    definition: '{}',
+    tag_list: '[]',
+    timeout_seconds: 3600,
+    token_digest: tokenDigest,
+    created_at: at,
+    queued_at: at,
+    started_at: at,
+    finished_at: null,
   });
 }

@@ -11,6 +11,7 @@ import {
   unblockUser,
 } from '../../identity/user.service.ts';
 import { accessTokenCacheFor } from '../../tokens/access/access-token-cache.ts';
+import { publishEviction } from '../../tokens/cache-evictions.ts';
 import { forgetJobsOfUser } from '../../tokens/job/job-token-cache.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
 import type { User } from '../../store/schema.ts';
@@ -138,9 +139,11 @@ export async function usersRoutes(
         // An administrator who blocks themself locks the instance's door from the inside.
         if ((action === 'block' || action === 'deactivate') && user.id === admin.user.id) throw forbidden();
         await change(db, clock, actorOf(request), user.id);
-        // A blocked user's cached tokens must stop working here at once, not when the cache expires.
+        // A blocked user's cached tokens must stop working here at once, not when the cache expires,
+        // and on the other replicas as soon as the eviction reaches them.
         accessTokenCacheFor(db, clock).forgetOwner(user.id);
         forgetJobsOfUser(db, user.id);
+        if (action === 'block' || action === 'deactivate') await publishEviction(db, { userIds: [user.id] });
         return reply.status(201).send(true);
       },
     );

@@ -1,4 +1,5 @@
 import { recordAudit, type Actor } from '../../audit/audit-log.ts';
+import { publishEviction } from '../../tokens/cache-evictions.ts';
 import { forgetEndedJobs, forgetJobsOfUser } from '../../tokens/job/job-token-cache.ts';
 import {
   cancelJobsDroppingTokens,
@@ -233,8 +234,9 @@ export async function tearDownHolders(
 }
 
 /**
- * After the commit: purges this process's token caches (so a cached row cannot outlive the holder)
- * and removes the deleted projects' repositories. Another replica's cache notices within its TTL.
+ * After the commit: purges this process's token caches (so a cached row cannot outlive the holder),
+ * tells the other replicas to purge theirs (through Redis when configured; else their TTL bounds it)
+ * and removes the deleted projects' repositories.
  */
 export async function afterTeardown(deps: TeardownDeps, removed: TeardownResult): Promise<void> {
   for (const digest of removed.accessTokenDigests) deps.access.cache.forget(digest);
@@ -242,5 +244,11 @@ export async function afterTeardown(deps: TeardownDeps, removed: TeardownResult)
   for (const id of removed.deployTokenIds) deps.deployTokenCache.forgetToken(id);
   forgetEndedJobs(deps.access.db, removed.jobIds);
   for (const userId of removed.userIds) forgetJobsOfUser(deps.access.db, userId);
+  await publishEviction(deps.access.db, {
+    accessTokenDigests: removed.accessTokenDigests,
+    deployTokenIds: removed.deployTokenIds,
+    jobIds: removed.jobIds,
+    userIds: removed.userIds,
+  });
   for (const projectId of removed.projectIds) await deps.repositories.remove(projectId);
 }

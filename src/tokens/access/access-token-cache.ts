@@ -1,5 +1,6 @@
 import type { AccessToken, User } from '../../store/schema.ts';
 import type { Clock } from '../../util/clock.ts';
+import { registerEvictableCache, type CacheEviction, type EvictableCache } from '../cache-evictions.ts';
 
 /** What a cache hit spares: the token row, its owner and its parsed scopes. */
 export interface CachedAccessToken {
@@ -18,10 +19,11 @@ const MAX_ENTRIES = 10_000;
 
 /**
  * A short-lived, bounded cache of authenticated access tokens keyed by digest, so a busy client does
- * not cost a lookup per request. Revocation and rotation in this process call {@link forget}; the
+ * not cost a lookup per request. Revocation and rotation in this process call {@link forget}; another
+ * replica's arrive through {@link evict} when Redis carries evictions, else the TTL bounds them. The
  * expiry, revocation and owner checks still run on every hit.
  */
-export class AccessTokenCache {
+export class AccessTokenCache implements EvictableCache {
   readonly #entries = new Map<string, Entry>();
 
   constructor(
@@ -70,6 +72,19 @@ export class AccessTokenCache {
     }
   }
 
+  evict(eviction: CacheEviction): void {
+    for (const digest of eviction.accessTokenDigests ?? []) this.forget(digest);
+    const owners = new Set(eviction.userIds);
+    if (owners.size === 0) return;
+    for (const [digest, entry] of this.#entries) {
+      if (owners.has(entry.owner.id)) this.#entries.delete(digest);
+    }
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+
   get size(): number {
     return this.#entries.size;
   }
@@ -90,6 +105,7 @@ export function accessTokenCacheFor(
   if (!cache) {
     cache = new AccessTokenCache(clock, ttlMs);
     caches.set(store, cache);
+    registerEvictableCache(store, cache);
   }
   return cache;
 }

@@ -5,6 +5,7 @@ import { deleteMember } from '../../store/members.repository.ts';
 import type { AccessToken } from '../../store/schema.ts';
 import { updateUser } from '../../store/users.repository.ts';
 import { isoNow } from '../../util/clock.ts';
+import { publishEviction } from '../cache-evictions.ts';
 import { forgetJobsOfUser } from '../job/job-token-cache.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
 import { auditAccessToken } from './issue-access-token.ts';
@@ -34,7 +35,7 @@ export async function revokeAccessTokenIn(
   return true;
 }
 
-/** Revokes the token in a transaction of its own, then drops it from this process's cache. */
+/** Revokes the token in a transaction of its own, then drops it from this process's cache and the other replicas'. */
 export async function revokeAccessToken(
   deps: AccessTokenDeps,
   actor: Actor,
@@ -47,5 +48,9 @@ export async function revokeAccessToken(
     deps.cache.forgetOwner(token.user_id);
     forgetJobsOfUser(deps.db, token.user_id);
   }
+  await publishEviction(deps.db, {
+    accessTokenDigests: [token.digest],
+    ...(token.kind === 'personal' ? {} : { userIds: [token.user_id] }),
+  });
   return changed;
 }

@@ -9,6 +9,7 @@ import {
 import type { Trx } from '../../store/database.ts';
 import type { AccessToken } from '../../store/schema.ts';
 import { isoNow } from '../../util/clock.ts';
+import { publishEviction } from '../cache-evictions.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
 import { rotationExpiry } from './access-token-expiry.ts';
 import { looksLikeAccessToken } from './access-token-secret.ts';
@@ -77,6 +78,7 @@ export async function rotateAccessToken(
     throw alreadyRevoked();
   }
   deps.cache.forget(token.digest);
+  await publishEviction(deps.db, { accessTokenDigests: [token.digest] });
   countIssued(deps, outcome.issued.token);
   return outcome.issued;
 }
@@ -120,5 +122,7 @@ async function revokeFamilyIn(
 }
 
 async function forgetFamily(deps: AccessTokenDeps, id: number): Promise<void> {
-  for (const member of await findRotationFamily(deps.db, id)) deps.cache.forget(member.digest);
+  const digests = (await findRotationFamily(deps.db, id)).map((member) => member.digest);
+  for (const digest of digests) deps.cache.forget(digest);
+  await publishEviction(deps.db, { accessTokenDigests: digests });
 }

@@ -15,6 +15,7 @@ import {
 import { findProjectById } from '../../store/projects.repository.ts';
 import type { Project } from '../../store/schema.ts';
 import { isoNow } from '../../util/clock.ts';
+import { publishEviction } from '../cache-evictions.ts';
 import type { DeployTokenDeps } from './deploy-token-deps.ts';
 import { GITLAB_DEPLOY_TOKEN_NAME } from './deploy-token-state.ts';
 import { auditDeployToken, countIssuedDeployToken, issueDeployToken } from './issue-deploy-token.ts';
@@ -98,6 +99,7 @@ export async function reconcileAutoDevOpsToken(
     return revoked ? 'revoked' : 'unchanged';
   });
   for (const id of revokedIds) deps.cache.forgetToken(id);
+  await publishEviction(deps.db, { deployTokenIds: revokedIds });
   if (outcome === 'created') countIssuedDeployToken(deps);
   return outcome;
 }

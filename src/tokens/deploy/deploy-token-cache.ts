@@ -1,5 +1,6 @@
 import type { DeployToken } from '../../store/schema.ts';
 import type { Clock } from '../../util/clock.ts';
+import { registerEvictableCache, type CacheEviction, type EvictableCache } from '../cache-evictions.ts';
 
 interface Entry {
   token: DeployToken;
@@ -11,11 +12,11 @@ const MAX_ENTRIES = 10_000;
 /**
  * A short-lived, bounded cache of deploy token rows keyed by the digest presented, so a cluster
  * pulling in a loop does not cost a lookup per `/jwt/auth`. Revocation and rotation in this process
- * call {@link forgetToken}; another replica's revocation is noticed within the TTL
- * (`TESSERA_TOKEN_CACHE_TTL`, as for access tokens). Expiry, revocation and the grace deadline are
- * still checked on every hit.
+ * call {@link forgetToken}; another replica's arrive through {@link evict} when Redis carries
+ * evictions, and are noticed within the TTL (`TESSERA_TOKEN_CACHE_TTL`, as for access tokens) in any
+ * case. Expiry, revocation and the grace deadline are still checked on every hit.
  */
-export class DeployTokenCache {
+export class DeployTokenCache implements EvictableCache {
   readonly #entries = new Map<string, Entry>();
 
   constructor(
@@ -57,6 +58,18 @@ export class DeployTokenCache {
       if (entry.token.id === tokenId) this.#entries.delete(digest);
     }
   }
+
+  evict(eviction: CacheEviction): void {
+    const ids = new Set(eviction.deployTokenIds);
+    if (ids.size === 0) return;
+    for (const [digest, entry] of this.#entries) {
+      if (ids.has(entry.token.id)) this.#entries.delete(digest);
+    }
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
 }
 
 const caches = new WeakMap<object, DeployTokenCache>();
@@ -67,6 +80,7 @@ export function deployTokenCacheFor(store: object, clock: Clock, ttlMs: number):
   if (!cache) {
     cache = new DeployTokenCache(clock, ttlMs);
     caches.set(store, cache);
+    registerEvictableCache(store, cache);
   }
   return cache;
 }

@@ -15,6 +15,7 @@ import {
 import { inTransaction } from '../../store/in-transaction.ts';
 import type { DeployToken, Namespace, Project, User } from '../../store/schema.ts';
 import { isoNow } from '../../util/clock.ts';
+import { publishEviction } from '../cache-evictions.ts';
 import type { DeployTokenDeps } from './deploy-token-deps.ts';
 import { validateNewDeployToken, type NewDeployTokenRequest } from './deploy-token-input.ts';
 import {
@@ -144,6 +145,7 @@ export async function deleteResourceDeployToken(
     if (await deleteDeployTokenRow(trx, token.id)) await auditDeployToken(trx, deps, actor, 'deleted', token);
   });
   deps.cache.forgetToken(token.id);
+  await publishEviction(deps.db, { deployTokenIds: [token.id] });
 }
 
 /** Revokes a token and audits it in one transaction; true when it was active before. */
@@ -159,6 +161,7 @@ export async function revokeDeployTokenAudited(
     return revoked;
   });
   deps.cache.forgetToken(token.id);
+  await publishEviction(deps.db, { deployTokenIds: [token.id] });
   return changed;
 }
 

@@ -6,6 +6,7 @@ import { findProjectDeploySettings } from '../../store/project-deploy-settings.r
 import type { DeployToken, User } from '../../store/schema.ts';
 import { addSeconds } from '../../util/clock.ts';
 import { DEFAULT_GRACE_SECONDS, type DeployTokenDeps } from './deploy-token-deps.ts';
+import { publishEviction } from '../cache-evictions.ts';
 import { mintDeployTokenSecret } from './deploy-token-secret.ts';
 import { deployTokenState } from './deploy-token-state.ts';
 import { findResourceDeployToken, type DeployTokenResource } from './deploy-token.service.ts';
@@ -61,6 +62,7 @@ export async function rotateDeployToken(
     return updated;
   });
   deps.cache.forgetToken(token.id);
+  await publishEviction(deps.db, { deployTokenIds: [token.id] });
   countIssuedDeployToken(deps);
   return { token: rotated, plaintext, previousValidUntil };
 }

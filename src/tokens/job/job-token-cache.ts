@@ -1,6 +1,7 @@
 import type { JobSummary } from '../../store/ci-schema.ts';
 import type { User } from '../../store/schema.ts';
 import type { Clock } from '../../util/clock.ts';
+import { registerEvictableCache, type CacheEviction, type EvictableCache } from '../cache-evictions.ts';
 
 /** What a cache hit spares: the job a token belongs to and the user it acts as, as read from the store. */
 export interface VerifiedJob {
@@ -24,10 +25,11 @@ const MAX_ENTRIES = 10_000;
  * job script calling the API in a loop does not cost a store lookup per request. Its kill switch is
  * exact in process: whatever ends a job or drops its token ({@link forgetJob}) or blocks its user
  * ({@link forgetUser}) evicts it before that is acknowledged, and a lookup that raced such an eviction
- * is not stored ({@link generation}). Other replicas drop their entry within the TTL. The job's
- * deadline and the user's state are still checked on every hit.
+ * is not stored ({@link generation}). Other replicas drop their entry when the eviction reaches them
+ * ({@link evict}, through Redis when configured), and within the TTL in any case. The job's deadline
+ * and the user's state are still checked on every hit.
  */
-export class JobTokenCache {
+export class JobTokenCache implements EvictableCache {
   readonly #entries = new Map<string, Entry>();
   readonly #digestOfJob = new Map<number, string>();
   #generation = 0;
@@ -88,6 +90,22 @@ export class JobTokenCache {
     }
   }
 
+  evict(eviction: CacheEviction): void {
+    for (const jobId of eviction.jobIds ?? []) this.forgetJob(jobId);
+    const users = new Set(eviction.userIds);
+    if (users.size === 0) return;
+    this.#generation++;
+    for (const [digest, entry] of this.#entries) {
+      if (users.has(entry.user.id)) this.#delete(digest, entry);
+    }
+  }
+
+  clear(): void {
+    this.#generation++;
+    this.#entries.clear();
+    this.#digestOfJob.clear();
+  }
+
   get size(): number {
     return this.#entries.size;
   }
@@ -110,6 +128,7 @@ export function jobTokenCacheFor(store: object, clock: Clock, ttlMs = JOB_TOKEN_
   if (!cache) {
     cache = new JobTokenCache(clock, ttlMs);
     caches.set(store, cache);
+    registerEvictableCache(store, cache);
   }
   return cache;
 }

@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Settings } from '../config/settings.ts';
+import type { Logger } from '../observability/logger.ts';
+import { redisErrorMessage, redisKeyPrefix } from '../security/redis-failure-limiter.ts';
+import {
+  applyEviction,
+  attachEvictionFeed,
+  clearEvictableCaches,
+  type CacheEviction,
+  type EvictionFeed,
+} from '../tokens/cache-evictions.ts';
+
+export interface RedisEvictionFeedOptions {
+  /** `redis://…` of the server every replica shares. */
+  url: string;
+  /** The instance's key prefix ({@link redisKeyPrefix}): its replicas share the channel, no other instance does. */
+  keyPrefix: string;
+  /** A publish that failed or was skipped, a lost subscription, a malformed message: reported, never thrown. */
+  onError: (error: Error) => void;
+  /** Longest wait for one publish before giving up on it; default 500 ms. */
+  publishTimeoutMs?: number;
+}
+
+/** What a replica does with the evictions of its peers. */
+export interface EvictionSubscriber {
+  onEviction(eviction: CacheEviction): void;
+  /** Subscribed again after losing the connection: evictions published meanwhile never arrived. */
+  onResubscribed(): void;
+}
+
+const ID_FIELDS = ['deployTokenIds', 'jobIds', 'userIds'] as const;
+/** Far longer than any keyed digest; anything longer is not one of ours. */
+const MAX_DIGEST_LENGTH = 256;
+
+/**
+ * The channel on which the replicas of one instance tell each other which cached credentials a
+ * revocation made stale (Redis pub/sub, `<prefix>cache-evictions`). A message names digests and ids,
+ * never a secret, and carries the sending process's random origin so a replica skips its own.
+ *
+ * Pub/sub delivers to whoever is subscribed at that moment and keeps nothing, so a replica whose
+ * subscription dropped empties its caches when it is back ({@link EvictionSubscriber.onResubscribed}):
+ * the TTLs bound what it missed while it was away, and nothing after. A publish that cannot reach
+ * Redis is reported and dropped; the revocation it follows has already been committed.
+ *
+ * @example
+ * const feed = new RedisEvictionFeed({ url, keyPrefix: redisKeyPrefix(externalUrl), onError });
+ * await feed.subscribe({ onEviction: (e) => applyEviction(db, e), onResubscribed: () => clearEvictableCaches(db) });
+ * await feed.publish({ accessTokenDigests: [digest] });
+ */
+export class RedisEvictionFeed implements EvictionFeed {
+  readonly channel: string;
+  readonly #origin = randomUUID();
+  readonly #url: string;
+  readonly #onError: (error: Error) => void;
+  readonly #publisher: Redis;
+  #subscriber: Redis | undefined;
+  #closing = false;
+
+  constructor(options: RedisEvictionFeedOptions) {
+    this.channel = `${options.keyPrefix}cache-evictions`;
+    this.#url = options.url;
+    this.#onError = options.onError;
+    // Lazy: a CLI command that revokes nothing never connects. One retry, bounded by the timeout.
+    // Named after the channel, so an operator's CLIENT LIST shows whose connections these are.
+    this.#publisher = new Redis(options.url, {
+      connectionName: this.channel,
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      commandTimeout: options.publishTimeoutMs ?? 500,
+    });
+    this.#publisher.on('error', () => undefined); // reported per publish below
+  }
+
+  async publish(eviction: CacheEviction): Promise<void> {
+    const { status } = this.#publisher;
+    // Known to be down: a revocation must not wait for Redis to come back.
+    if (status === 'reconnecting' || status === 'close' || status === 'end') {
+      this.#onError(new Error(`not published: the Redis connection is ${status}`));
+      return;
+    }
+    try {
+      await this.#publisher.publish(this.channel, JSON.stringify({ origin: this.#origin, ...eviction }));
+    } catch (error) {
+      this.#onError(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /**
+   * Subscribes to the channel on a connection of its own, which ioredis re-opens after Redis restarts;
+   * every (re)connection subscribes again. True once subscribed; false when the first subscription
+   * took longer than `waitMs` (the subscriber keeps trying: start-up does not wait for Redis).
+   */
+  subscribe(subscriber: EvictionSubscriber, waitMs = 2000): Promise<boolean> {
+    if (this.#subscriber) throw new Error('already subscribed');
+    const connection = new Redis(this.#url, {
+      connectionName: this.channel,
+      lazyConnect: true,
+      // Subscribed again by hand on every `ready`, so a resubscription is known and acted on.
+      autoResubscribe: false,
+      maxRetriesPerRequest: null,
+    });
+    this.#subscriber = connection;
+    let subscribed = false;
+    let up = false;
+    const first = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), waitMs);
+      timer.unref();
+      connection.on('ready', () => {
+        connection.subscribe(this.channel).then(
+          () => {
+            if (subscribed) subscriber.onResubscribed();
+            subscribed = true;
+            up = true;
+            clearTimeout(timer);
+            resolve(true);
+          },
+          (error: unknown) => this.#onError(error instanceof Error ? error : new Error(String(error))),
+        );
+      });
+    });
+    // Errors come once per reconnection attempt; the loss is reported once per outage instead.
+    connection.on('error', () => undefined);
+    connection.on('close', () => {
+      if (!up || this.#closing) return;
+      up = false;
+      this.#onError(new Error('the subscription to cache evictions was lost; reconnecting'));
+    });
+    connection.on('message', (channel: string, text: string) => {
+      if (channel !== this.channel) return;
+      const message = decodeEviction(text);
+      if (!message) this.#onError(new Error('a malformed cache eviction message was ignored'));
+      else if (message.origin !== this.#origin) subscriber.onEviction(message.eviction);
+    });
+    connection.connect().catch(() => undefined); // retried by ioredis; reported through 'error'
+    return first;
+  }
+
+  /** Closes both connections (when they were opened). */
+  async close(): Promise<void> {
+    this.#closing = true;
+    for (const connection of [this.#publisher, this.#subscriber]) {
+      if (!connection || connection.status === 'wait' || connection.status === 'end') continue;
+      await connection.quit().catch(() => connection.disconnect());
+    }
+  }
+}
+
+/** A message from the channel, or undefined when it is not one a replica of ours could have sent. */
+export function decodeEviction(text: string): { origin: string; eviction: CacheEviction } | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const fields = parsed as Record<string, unknown>;
+  if (typeof fields.origin !== 'string') return undefined;
+  const eviction: { -readonly [K in keyof CacheEviction]: CacheEviction[K] } = {};
+  const digests = fields.accessTokenDigests;
+  if (digests !== undefined) {
+    if (!isArrayOf(digests, (d) => typeof d === 'string' && d.length > 0 && d.length <= MAX_DIGEST_LENGTH))
+      return undefined;
+    eviction.accessTokenDigests = digests as string[];
+  }
+  for (const field of ID_FIELDS) {
+    const ids = fields[field];
+    if (ids === undefined) continue;
+    if (!isArrayOf(ids, (id) => Number.isSafeInteger(id) && (id as number) > 0)) return undefined;
+    eviction[field] = ids as number[];
+  }
+  return { origin: fields.origin, eviction };
+}
+
+function isArrayOf(value: unknown, valid: (item: unknown) => boolean): value is unknown[] {
+  return Array.isArray(value) && value.every(valid);
+}
+
+/**
+ * The instance's eviction feed when `TESSERA_REDIS_URL` is set, attached to its store so that every
+ * revocation publishes through it; undefined (and nothing attached) without Redis.
+ */
+export function createEvictionFeed(
+  settings: Pick<Settings, 'redisUrl' | 'externalUrl'>,
+  store: object,
+  logger: Logger,
+): RedisEvictionFeed | undefined {
+  if (!settings.redisUrl) return undefined;
+  const feed = new RedisEvictionFeed({
+    url: settings.redisUrl,
+    keyPrefix: redisKeyPrefix(settings.externalUrl),
+    onError: (error) =>
+      logger.warn(
+        { error: redisErrorMessage(error) },
+        'cache evictions: Redis unavailable; other replicas rely on their cache TTL',
+      ),
+  });
+  attachEvictionFeed(store, feed);
+  return feed;
+}
+
+/**
+ * Applies the evictions other replicas publish to this process's caches of `store`, and empties them
+ * after an outage of the feed. Waits (boundedly) for the first subscription, so a replica that starts
+ * with Redis up serves no request it could miss an eviction for.
+ */
+export async function subscribeToEvictions(
+  feed: RedisEvictionFeed,
+  store: object,
+  logger: Logger,
+): Promise<void> {
+  const subscribed = await feed.subscribe({
+    onEviction: (eviction) => applyEviction(store, eviction),
+    onResubscribed: () => {
+      clearEvictableCaches(store);
+      logger.info('cache evictions: subscribed again; token caches emptied');
+    },
+  });
+  if (!subscribed)
+    logger.warn('cache evictions: not subscribed yet; still trying, the cache TTL is the bound meanwhile');
+}
