@@ -3,9 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmptyDatabaseUrl } from '../support/databases.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 import { rememberSecret } from '../support/secrets.ts';
-import { createGroup, createProject, createUser } from '../support/world.ts';
-import { insertJob } from '../../src/store/ci-jobs.repository.ts';
-import { insertPipeline } from '../../src/store/ci-pipelines.repository.ts';
+import { createGroup, createProject, createRunningJob, createUser } from '../support/world.ts';
 import { mintJobToken } from '../../src/tokens/job/job-token-secret.ts';
 import { call, depsOf, givePat } from '../tokens/token-fixtures.ts';
 import { sleep } from './support/load.ts';
@@ -100,41 +98,8 @@ describe('two instance replicas on one PostgreSQL', () => {
     const { context } = a;
     const user = await createUser(context.db);
     const project = await createProject(context.db, await createGroup(context.db));
-    const now = new Date().toISOString();
-    const pipeline = await insertPipeline(context.db, {
-      project_id: project.id,
-      ref: 'main',
-      tag: 0,
-      sha: 'a'.repeat(40),
-      before_sha: '0'.repeat(40),
-      source: 'push',
-      status: 'running',
-      user_id: user.id,
-      yaml_errors: null,
-      created_at: now,
-      started_at: now,
-      finished_at: null,
-    });
     const token = rememberSecret(mintJobToken(''));
-    const job = await insertJob(context.db, {
-      pipeline_id: pipeline.id,
-      project_id: project.id,
-      name: 'build',
-      stage: 'test',
-      stage_idx: 1,
-      status: 'running',
-      failure_reason: null,
-      user_id: user.id,
-      runner_id: null,
-      definition: '{}',
-      tag_list: '[]',
-      timeout_seconds: 3600,
-      token_digest: context.secrets.digester.digest(token),
-      created_at: now,
-      queued_at: now,
-      started_at: now,
-      finished_at: null,
-    });
+    const job = await createRunningJob(context.db, project, user, context.secrets.digester.digest(token));
     const jobCall = (replica: TestInstance) =>
       call(replica, 'GET', '/api/v4/job', { headers: { 'job-token': token } });
     // Alternate so that both replicas hold the verified job in their caches.
