@@ -35,7 +35,12 @@ import {
   deleteProjectTrigger,
   listProjectTriggers,
 } from '../../ci/pipeline-trigger.service.ts';
-import { deleteRunnerById, listProjectRunners, resetRunnerToken } from '../../ci/runner-admin.service.ts';
+import {
+  deleteRunnerById,
+  findVisibleRunner,
+  listProjectRunners,
+  resetRunnerToken,
+} from '../../ci/runner-admin.service.ts';
 import { findUserById } from '../../store/users.repository.ts';
 import { variablesSection } from './ci-variables.view.ts';
 import { ciDeps } from '../../ci/ci-deps.ts';
@@ -163,12 +168,17 @@ export const ciCdSettingsPage: WebPage = {
       return backTo(reply, `${here(view)}#triggers`, { done: 'trigger_deleted' });
     });
 
-    // A runner of another project is refused by the runner service itself (it checks the runner's project).
+    // Only this project's own runners are managed here: another project's, or an instance runner, is 404.
     const projectRunner = async (view: ProjectView, request: FastifyRequest) => {
-      const id = idParam(request, 'runner_id');
-      const runners = await listProjectRunners(ci, acting(view, request.ip), String(view.project.id), {});
-      if (!runners.some((r) => r.id === id && r.project_id === view.project.id)) throw notFound('Runner');
-      return id;
+      const runner = await findVisibleRunner(ci, view.viewer.user, idParam(request, 'runner_id')).catch(
+        (error: unknown) => {
+          // Unknown, or not this viewer's to manage: both read as not found here.
+          if (error instanceof TesseraError) return undefined;
+          throw error;
+        },
+      );
+      if (runner?.project_id !== view.project.id) throw notFound('Runner');
+      return runner.id;
     };
 
     projectRoute(app, 'POST', `${SUFFIX}/runners/:runner_id/reset_token`, async (request, reply) => {
