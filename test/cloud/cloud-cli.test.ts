@@ -37,7 +37,7 @@ describe('the Cloud Connector CLI', async () => {
       ],
       authorityEnv,
     );
-    expect(created.status).toBe(0);
+    expect(created.status, created.stderr).toBe(0);
     const license = JSON.parse(created.stdout);
     expect(license).toMatchObject({
       licensee: 'ACME',
@@ -56,7 +56,7 @@ describe('the Cloud Connector CLI', async () => {
 
   it('`tessera cloud activate CODE` activates and syncs; `seats assign` and `cloud status` follow', async () => {
     const activated = await runTessera(['cloud', 'activate', code, '--json'], instanceEnv);
-    expect(activated.status).toBe(0);
+    expect(activated.status, activated.stderr).toBe(0);
     const status = JSON.parse(activated.stdout);
     expect(status).toMatchObject({
       license: { licensee: 'ACME' },
@@ -72,7 +72,7 @@ describe('the Cloud Connector CLI', async () => {
     expect(seat.stdout.trim()).toBe('dev now holds a seat of duo_pro');
 
     const shown = await runTessera(['cloud', 'status'], instanceEnv);
-    expect(shown.status).toBe(0);
+    expect(shown.status, shown.stderr).toBe(0);
     expect(shown.stdout).toMatch(/license:\s+ACME \(ultimate\)/);
     expect(shown.stdout).toMatch(/duo_pro\s+2\s+1/);
 

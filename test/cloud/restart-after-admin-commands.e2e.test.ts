@@ -40,7 +40,7 @@ describe.each([
     const tessera = async (...args: string[]) => runTessera(args, env);
     const rootSeats = async () => {
       const listed = await tessera('seats', 'list', '--add-on', 'duo_enterprise', '--json');
-      expect(listed.status).toBe(0);
+      expect(listed.status, listed.stderr).toBe(0);
       return (JSON.parse(listed.stdout) as Array<{ username: string }>).map((seat) => seat.username);
     };
 
@@ -67,7 +67,7 @@ describe.each([
       expect(await rootSeats()).toEqual(['root']);
 
       const created = await tessera('licenses', 'create', '--licensee', 'ACME', '--add-on', addOn, '--json');
-      expect(created.status).toBe(0);
+      expect(created.status, created.stderr).toBe(0);
       const license = JSON.parse(created.stdout) as { id: number; activation_code: string };
       const code = rememberSecret(license.activation_code);
       await restart();
@@ -83,7 +83,7 @@ describe.each([
       };
       expect(String(activation.license.id)).toBe(String(license.id));
       if (activationSyncs) {
-        expect(activated.status).toBe(0);
+        expect(activated.status, activated.stderr).toBe(0);
         expect(activation.sync.last_error).toBeNull();
       } else {
         expect(activated.status).toBe(1);
@@ -93,12 +93,12 @@ describe.each([
       expect(await rootSeats()).toEqual(['root']);
 
       const unassigned = await tessera('seats', 'unassign', '--add-on', 'duo_enterprise', '--user', 'root');
-      expect(unassigned.status).toBe(0);
+      expect(unassigned.status, unassigned.stderr).toBe(0);
       await restart();
       expect(await rootSeats()).toEqual([]);
 
       const synced = await tessera('cloud', 'sync', '--json');
-      expect(synced.status).toBe(0);
+      expect(synced.status, synced.stderr).toBe(0);
       expect(JSON.parse(synced.stdout).sync.last_error).toBeNull();
       await restart();
       expect(await rootSeats()).toEqual([]);

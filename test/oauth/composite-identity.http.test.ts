@@ -116,12 +116,14 @@ describe('service accounts', () => {
     expect(body.composite_identity_enforced).toBe(false);
     const listed = await asBrowser(world.asRoot, api(`/groups/${group.id}/service_accounts`));
     expect((await json(listed)).map((a: { id: number }) => a.id)).toEqual([body.id]);
-    // alice is no member of the group: it is hidden from her.
-    const hidden = await asBrowser(world.asAlice, api(`/groups/${group.id}/service_accounts`), {
+    // alice is no member of the group, only of projects below it: as on GitLab she sees the
+    // group, so she is refused for lack of the owner role rather than told it does not exist.
+    const refused = await asBrowser(world.asAlice, api(`/groups/${group.id}/service_accounts`), {
       method: 'POST',
       json: {},
     });
-    expect(hidden.status).toBe(404);
+    expect(refused.status).toBe(403);
+    expect(await json(refused)).toEqual({ message: '403 Forbidden' });
     expect(
       (await auditEvents(world.instance.context.db, 'service_account.created')).at(-1)!.details,
     ).toMatchObject({

@@ -81,20 +81,27 @@ export async function startRole(
 export async function runTessera(
   args: string[],
   env: Record<string, string>,
-): Promise<{ status: number | null; stdout: string }> {
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['bin/tessera.mjs', ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
+  let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const logFile = join(testLogDir(), `cli-${args[0]}-${process.pid}.log`);
-  child.stderr!.on('data', (chunk: Buffer) => appendFileSync(logFile, chunk));
+  child.stderr!.on('data', (chunk: Buffer) => {
+    appendFileSync(logFile, chunk);
+    // The tail only: enough to say why a command failed in the assertion that saw it fail.
+    stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL);
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const status = await new Promise<number | null>((resolve) => child.once('close', resolve));
   clearTimeout(timer);
-  return { status, stdout };
+  return { status, stdout, stderr };
 }
+
+const STDERR_TAIL = 4000;
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
