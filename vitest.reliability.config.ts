@@ -10,5 +10,6 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: false,
     globalSetup: ['test/support/global-setup.ts'],
+    reporters: ['default', './test/support/slowest-files-reporter.ts'],
   },
 });

@@ -3,7 +3,7 @@ import { randomSecret } from '../crypto/secrets.ts';
 import { badRequest, forbidden, notFound } from '../errors/tessera-error.ts';
 import { projectAccessFacts } from '../identity/access-facts.service.ts';
 import { actorFor, type ActingUser } from '../identity/acting-user.ts';
-import { canManageProject } from '../identity/permissions.ts';
+import { canManageProject, canReadGroupRunners } from '../identity/permissions.ts';
 import { authorizeGroup, authorizeProject } from '../identity/resource-access.ts';
 import type { Runner, RunnerType } from '../store/ci-schema.ts';
 import { listRunningJobsOfRunner } from '../store/ci-jobs.repository.ts';
@@ -97,14 +97,17 @@ export async function listProjectRunners(
   );
 }
 
-/** `GET /groups/:id/runners`: Tessera has no group runners, so the instance runners serving the group. */
+/**
+ * `GET /groups/:id/runners`: Tessera has no group runners, so the instance runners serving the group,
+ * for its maintainers (as on GitLab: a developer may use them, not list them).
+ */
 export async function listGroupRunners(
   deps: CiDeps,
   acting: ActingUser,
   groupRef: string,
   filter: RunnerFilter,
 ): Promise<Runner[]> {
-  await authorizeGroup(deps.db, acting.user, groupRef);
+  await authorizeGroup(deps.db, acting.user, groupRef, canReadGroupRunners);
   const now = deps.clock.now();
   return (await listRunners(deps.db)).filter(
     (runner) => runner.runner_type === 'instance_type' && matches(runner, filter, now),

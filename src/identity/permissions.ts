@@ -58,6 +58,11 @@ export function canDeleteProject(facts: AccessFacts): boolean {
   return effectiveAccessLevel(facts) >= ACCESS_LEVELS.owner;
 }
 
+/** Listing the runners that serve a group (GitLab's `read_group_runners`): its maintainers. */
+export function canReadGroupRunners(facts: AccessFacts): boolean {
+  return effectiveAccessLevel(facts) >= ACCESS_LEVELS.maintainer;
+}
+
 /** Managing a group's tokens and deleting it. */
 export function canAdministerGroup(facts: AccessFacts): boolean {
   return effectiveAccessLevel(facts) >= ACCESS_LEVELS.owner;

@@ -216,17 +216,19 @@ const ENDPOINTS: Array<{ name: string; rule(cell: Cell): Expected }> = [
               ? FRESH
               : FORBIDDEN,
   })),
-  // Changes and deletions of them: the same people, each on a variable or trigger made for the cell.
+  // One of them, read, changed or deleted: the same people, each on a variable or trigger made for the cell.
   ...[
-    { name: 'PUT /projects/:id/variables/:key', granted: CHANGED },
-    { name: 'DELETE /projects/:id/variables/:key', granted: GONE },
-    { name: 'DELETE /projects/:id/triggers/:trigger_id', granted: GONE },
-  ].map(({ name, granted }) => ({
+    { name: 'PUT /projects/:id/variables/:key', scopes: WRITE_API, granted: CHANGED },
+    { name: 'DELETE /projects/:id/variables/:key', scopes: WRITE_API, granted: GONE },
+    { name: 'GET /projects/:id/triggers/:trigger_id', scopes: READ_API, granted: SHOWN },
+    { name: 'PUT /projects/:id/triggers/:trigger_id', scopes: WRITE_API, granted: CHANGED },
+    { name: 'DELETE /projects/:id/triggers/:trigger_id', scopes: WRITE_API, granted: GONE },
+  ].map(({ name, scopes, granted }) => ({
     name,
     rule: (c: Cell): Expected =>
       c.credential.anonymous
         ? UNAUTHORIZED
-        : !hasScope(c, WRITE_API)
+        : !hasScope(c, scopes)
           ? NO_SCOPE
           : !canSee(c)
             ? HIDDEN
@@ -238,6 +240,10 @@ const ENDPOINTS: Array<{ name: string; rule(cell: Cell): Expected }> = [
   ...[
     { name: 'GET /runners/all', scopes: READ_API, granted: OK },
     { name: 'GET /admin/ci/variables', scopes: READ_API, granted: OK },
+    { name: 'POST /admin/ci/variables', scopes: WRITE_API, granted: FRESH },
+    { name: 'GET /admin/ci/variables/:key', scopes: READ_API, granted: SHOWN },
+    { name: 'PUT /admin/ci/variables/:key', scopes: WRITE_API, granted: CHANGED },
+    { name: 'DELETE /admin/ci/variables/:key', scopes: WRITE_API, granted: GONE },
     { name: 'POST /runners/reset_registration_token', scopes: WRITE_API, granted: FRESH },
     { name: 'POST /users/:user_id/impersonation_tokens', scopes: WRITE_API, granted: FRESH },
     { name: 'GET /users/:user_id/impersonation_tokens/:id', scopes: READ_API, granted: SHOWN },
@@ -256,6 +262,8 @@ const ENDPOINTS: Array<{ name: string; rule(cell: Cell): Expected }> = [
   ...[
     { name: 'GET /groups/:id/variables', scopes: READ_API, granted: OK },
     { name: 'POST /groups/:id/variables', scopes: WRITE_API, granted: FRESH },
+    { name: 'PUT /groups/:id/variables/:key', scopes: WRITE_API, granted: CHANGED },
+    { name: 'DELETE /groups/:id/variables/:key', scopes: WRITE_API, granted: GONE },
   ].map(({ name, scopes, granted }) => ({
     name,
     rule: (c: Cell): Expected =>
@@ -269,6 +277,28 @@ const ENDPOINTS: Array<{ name: string; rule(cell: Cell): Expected }> = [
               ? granted
               : FORBIDDEN,
   })),
+  // The runners serving a group: its maintainers (GitLab's read_group_runners).
+  {
+    name: 'GET /groups/:id/runners',
+    rule: (c) =>
+      c.credential.anonymous
+        ? UNAUTHORIZED
+        : !hasScope(c, READ_API)
+          ? NO_SCOPE
+          : !canSeeGroup(c)
+            ? GROUP_HIDDEN
+            : groupLevel(c) >= 40
+              ? OK
+              : FORBIDDEN,
+  },
+  // The runners a user manages: anyone signed in may ask; the list holds only their own.
+  {
+    name: 'GET /runners',
+    rule: (c) => (c.credential.anonymous ? UNAUTHORIZED : !hasScope(c, READ_API) ? NO_SCOPE : OK),
+  },
+  // A runner's own endpoints: its token authenticates, whatever user credential comes along.
+  { name: 'POST /runners/verify (runner token)', rule: () => SHOWN },
+  { name: 'DELETE /runners (runner token)', rule: () => GONE },
   // One runner of the cell's project: its maintainers (and administrators). The answer never says
   // whether the project is visible: a runner is 403 to whoever may not manage it.
   ...[
@@ -432,6 +462,8 @@ describe('the permissions matrix', () => {
   let impersonationTokenId: number;
   /** Makes something on the cell's project as the administrator, for the cell to change or delete. */
   let madeByAdmin: (what: 'variables' | 'triggers', body: object, field: 'key' | 'id') => Promise<string>;
+  /** Makes the same at `path` (a group's or the instance's variables). */
+  let madeByAdminAt: (path: string, body: object, field: 'key' | 'id') => Promise<string>;
 
   async function request(endpoint: string, cell: Cell, credential: Presented): Promise<Exchange> {
     const { group, project } = projects.get(cell.visibility)!;
@@ -447,9 +479,10 @@ describe('the permissions matrix', () => {
       expect(answer.status, answer.text).toBe(201);
       return String(answer.json.id);
     };
-    madeByAdmin = async (what, body, field) => {
+    madeByAdmin = (what, body, field) => madeByAdminAt(`/projects/${project.id}/${what}`, body, field);
+    madeByAdminAt = async (path, body, field) => {
       const answer = remembered(
-        await exchange(`${api}/projects/${project.id}/${what}`, {
+        await exchange(`${api}${path}`, {
           method: 'POST',
           headers: { ...adminHeaders(), 'content-type': 'application/json' },
           body: JSON.stringify(body),
@@ -527,6 +560,63 @@ describe('the permissions matrix', () => {
         const key = await madeByAdmin('variables', { key: `MATRIX_${++made}`, value: 'not-a-secret' }, 'key');
         return exchange(`${api}/projects/${project.id}/variables/${key}`, { method: 'DELETE', headers });
       }
+      case 'GET /projects/:id/triggers/:trigger_id': {
+        const id = await madeByAdmin('triggers', { description: 'matrix' }, 'id');
+        return exchange(`${api}/projects/${project.id}/triggers/${id}`, { headers });
+      }
+      case 'PUT /projects/:id/triggers/:trigger_id': {
+        const id = await madeByAdmin('triggers', { description: 'matrix' }, 'id');
+        return exchange(`${api}/projects/${project.id}/triggers/${id}`, {
+          method: 'PUT',
+          headers,
+          body: JSON.stringify({ description: 'changed by the matrix' }),
+        });
+      }
+      case 'POST /admin/ci/variables':
+        return exchange(`${api}/admin/ci/variables`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ key: `MATRIX_${++made}`, value: 'not-a-secret' }),
+        });
+      case 'GET /admin/ci/variables/:key':
+      case 'PUT /admin/ci/variables/:key':
+      case 'DELETE /admin/ci/variables/:key': {
+        const key = await madeByAdminAt(
+          '/admin/ci/variables',
+          { key: `MATRIX_${++made}`, value: 'not-a-secret' },
+          'key',
+        );
+        return changeOne(`${api}/admin/ci/variables/${key}`, endpoint, headers);
+      }
+      case 'PUT /groups/:id/variables/:key':
+      case 'DELETE /groups/:id/variables/:key': {
+        const key = await madeByAdminAt(
+          `/groups/${group.id}/variables`,
+          { key: `MATRIX_${++made}`, value: 'not-a-secret' },
+          'key',
+        );
+        return changeOne(`${api}/groups/${group.id}/variables/${key}`, endpoint, headers);
+      }
+      case 'GET /groups/:id/runners':
+        return exchange(`${api}/groups/${group.id}/runners`, { headers });
+      case 'GET /runners':
+        return exchange(`${api}/runners`, { headers });
+      case 'POST /runners/verify (runner token)':
+      case 'DELETE /runners (runner token)': {
+        const runner = remembered(
+          await exchange(`${api}/user/runners`, {
+            method: 'POST',
+            headers: { ...adminHeaders(), 'content-type': 'application/json' },
+            body: JSON.stringify({ runner_type: 'project_type', project_id: project.id }),
+          }),
+        );
+        expect(runner.status, runner.text).toBe(201);
+        return exchange(`${api}/runners${endpoint.startsWith('POST') ? '/verify' : ''}`, {
+          method: endpoint.startsWith('POST') ? 'POST' : 'DELETE',
+          headers,
+          body: JSON.stringify({ token: runner.json.token }),
+        });
+      }
       case 'DELETE /projects/:id/triggers/:trigger_id': {
         const id = await madeByAdmin('triggers', { description: 'matrix' }, 'id');
         return exchange(`${api}/projects/${project.id}/triggers/${id}`, { method: 'DELETE', headers });
@@ -599,6 +689,15 @@ describe('the permissions matrix', () => {
       default:
         throw new Error(`no request for ${endpoint}`);
     }
+  }
+
+  /** GET, PUT (a new value) or DELETE one variable at `url`, as the endpoint's verb says. */
+  function changeOne(url: string, endpoint: string, headers: Record<string, string>): Promise<Exchange> {
+    const method = endpoint.split(' ')[0]!;
+    if (method === 'PUT') {
+      return exchange(url, { method, headers, body: JSON.stringify({ value: 'changed-value' }) });
+    }
+    return exchange(url, { method, headers });
   }
 
   /** Whether the answer is the expected one, body included; a description of the difference otherwise. */
