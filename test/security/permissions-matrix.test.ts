@@ -203,6 +203,7 @@ const ENDPOINTS: Array<{ name: string; rule(cell: Cell): Expected }> = [
     'POST /projects/:id/variables',
     'POST /projects/:id/triggers',
     'POST /projects/:id/runners/reset_registration_token',
+    'POST /user/runners (project_type)',
   ].map((name) => ({
     name,
     rule: (c: Cell): Expected =>
@@ -218,6 +219,7 @@ const ENDPOINTS: Array<{ name: string; rule(cell: Cell): Expected }> = [
   })),
   // One of them, read, changed or deleted: the same people, each on a variable or trigger made for the cell.
   ...[
+    { name: 'GET /projects/:id/variables/:key', scopes: READ_API, granted: SHOWN },
     { name: 'PUT /projects/:id/variables/:key', scopes: WRITE_API, granted: CHANGED },
     { name: 'DELETE /projects/:id/variables/:key', scopes: WRITE_API, granted: GONE },
     { name: 'GET /projects/:id/triggers/:trigger_id', scopes: READ_API, granted: SHOWN },
@@ -262,6 +264,7 @@ const ENDPOINTS: Array<{ name: string; rule(cell: Cell): Expected }> = [
   ...[
     { name: 'GET /groups/:id/variables', scopes: READ_API, granted: OK },
     { name: 'POST /groups/:id/variables', scopes: WRITE_API, granted: FRESH },
+    { name: 'GET /groups/:id/variables/:key', scopes: READ_API, granted: SHOWN },
     { name: 'PUT /groups/:id/variables/:key', scopes: WRITE_API, granted: CHANGED },
     { name: 'DELETE /groups/:id/variables/:key', scopes: WRITE_API, granted: GONE },
   ].map(({ name, scopes, granted }) => ({
@@ -548,6 +551,18 @@ describe('the permissions matrix', () => {
             headers,
           }),
         );
+      case 'GET /projects/:id/variables/:key': {
+        const key = await madeByAdmin('variables', { key: `MATRIX_${++made}`, value: 'not-a-secret' }, 'key');
+        return exchange(`${api}/projects/${project.id}/variables/${key}`, { headers });
+      }
+      case 'POST /user/runners (project_type)':
+        return remembered(
+          await exchange(`${api}/user/runners`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ runner_type: 'project_type', project_id: project.id }),
+          }),
+        );
       case 'PUT /projects/:id/variables/:key': {
         const key = await madeByAdmin('variables', { key: `MATRIX_${++made}`, value: 'not-a-secret' }, 'key');
         return exchange(`${api}/projects/${project.id}/variables/${key}`, {
@@ -588,6 +603,7 @@ describe('the permissions matrix', () => {
         );
         return changeOne(`${api}/admin/ci/variables/${key}`, endpoint, headers);
       }
+      case 'GET /groups/:id/variables/:key':
       case 'PUT /groups/:id/variables/:key':
       case 'DELETE /groups/:id/variables/:key': {
         const key = await madeByAdminAt(
