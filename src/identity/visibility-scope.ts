@@ -1,13 +1,15 @@
 import type { Executor } from '../store/database.ts';
 import { listMembershipsOfUser } from '../store/members.repository.ts';
 import {
+  findNamespaceById,
   findUserNamespace,
   groupWithDescendantIds,
   listAccessibleGroups,
+  namespaceWithAncestors,
 } from '../store/namespaces.repository.ts';
 import type { GroupAccess } from '../store/namespaces.repository.ts';
-import { listAccessibleProjects, type ProjectAccess } from '../store/projects.repository.ts';
-import type { User, Visibility } from '../store/schema.ts';
+import { findProjectById, listAccessibleProjects, type ProjectAccess } from '../store/projects.repository.ts';
+import type { Member, User, Visibility } from '../store/schema.ts';
 import { ACCESS_LEVELS } from './access-levels.ts';
 import { compositeIdentityOf } from './composite-identity.ts';
 
@@ -48,8 +50,9 @@ export async function visibilityScope(db: Executor, user: User | null): Promise<
   if (user.is_admin) return { groups: undefined, projects: undefined };
   const visibilities: Visibility[] = user.bot_kind === null ? ['public', 'internal'] : ['public'];
   const reach = await membershipReach(db, user, ACCESS_LEVELS.guest);
+  const above = await groupsAbove(db, reach.memberships);
   return {
-    groups: { visibilities, ids: reach.groupIds },
+    groups: { visibilities, ids: [...new Set([...reach.groupIds, ...above])] },
     projects: { visibilities, projectIds: reach.projectIds, namespaceIds: reach.namespaceIds },
   };
 }
@@ -83,7 +86,7 @@ async function membershipReach(
   db: Executor,
   user: User,
   minAccessLevel: number,
-): Promise<{ groupIds: number[]; projectIds: number[]; namespaceIds: number[] }> {
+): Promise<{ groupIds: number[]; projectIds: number[]; namespaceIds: number[]; memberships: Member[] }> {
   const [all, personal] = await Promise.all([
     listMembershipsOfUser(db, user.id),
     findUserNamespace(db, user.id),
@@ -98,7 +101,30 @@ async function membershipReach(
   const namespaceIds = [...groupIds];
   // The owner of a personal namespace holds every level there.
   if (personal) namespaceIds.push(personal.id);
-  return { groupIds: [...groupIds], projectIds, namespaceIds };
+  return { groupIds: [...groupIds], projectIds, namespaceIds, memberships };
+}
+
+/**
+ * The groups above the user's memberships (of projects and of subgroups): as on GitLab, a member
+ * below a private group sees it — the listing form of `memberBelow` in the access facts.
+ */
+async function groupsAbove(db: Executor, memberships: readonly Member[]): Promise<number[]> {
+  const parents = new Set<number>();
+  for (const membership of memberships) {
+    const parent =
+      membership.source_type === 'project'
+        ? (await findProjectById(db, membership.source_id))?.namespace_id
+        : (await findNamespaceById(db, membership.source_id))?.parent_id;
+    if (parent !== undefined && parent !== null) parents.add(parent);
+  }
+  const ids = new Set<number>();
+  for (const parent of parents) {
+    if (ids.has(parent)) continue;
+    for (const namespace of await namespaceWithAncestors(db, parent)) {
+      if (namespace.kind === 'group') ids.add(namespace.id);
+    }
+  }
+  return [...ids];
 }
 
 /** More than any service account is a member of; the intersection lists explicit ids up to this. */

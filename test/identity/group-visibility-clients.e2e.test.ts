@@ -31,18 +31,26 @@ describe('a private group seen from a project below it, through the real clients
   });
   afterAll(async () => instance?.stop());
 
-  it('python-gitlab: groups.get works from below, its variables are 403; an outsider gets 404', async () => {
+  it('python-gitlab: groups.get and groups.list show it from below, its variables are 403; an outsider gets 404', async () => {
     const run = await runPythonFixture(SCRIPT, [instance.url, belowPat, outsiderPat, String(group.id)]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.result).toEqual({ below_sees: 'hidden-parent', below_variables: 403, outsider_sees: 404 });
+    expect(run.result).toEqual({
+      below_sees: 'hidden-parent',
+      below_lists: ['hidden-parent'],
+      outsider_lists: [],
+      below_variables: 403,
+      outsider_sees: 404,
+    });
   });
 
-  it('gitbeaker: Groups.show works from below, GroupVariables.all is 403; an outsider gets 404', async () => {
+  it('gitbeaker: Groups.show and Groups.all show it from below, GroupVariables.all is 403; an outsider gets 404', async () => {
     const below = new Gitlab({ host: instance.url, token: belowPat });
     const shown = await below.Groups.show(group.id);
     expect(shown.full_path).toBe('hidden-parent');
+    expect((await below.Groups.all()).map((g) => g.full_path)).toEqual(['hidden-parent']);
     expect(await gitbeakerStatus(below.GroupVariables.all(group.id))).toBe(403);
     const outsider = new Gitlab({ host: instance.url, token: outsiderPat });
     expect(await gitbeakerStatus(outsider.Groups.show(group.id))).toBe(404);
+    expect(await outsider.Groups.all()).toEqual([]);
   });
 });
