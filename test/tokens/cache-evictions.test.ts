@@ -20,14 +20,22 @@ const user = (id: number) => ({ id }) as User;
 function cachesOfAStore() {
   const store = {};
   const access = accessTokenCacheFor(store, clock);
-  access.set('digest-1', { token: { id: 1 } as AccessToken, owner: user(10), scopes: ['api'] });
-  access.set('digest-2', { token: { id: 2 } as AccessToken, owner: user(20), scopes: ['api'] });
+  access.set(
+    'digest-1',
+    { token: { id: 1 } as AccessToken, owner: user(10), scopes: ['api'] },
+    access.generation,
+  );
+  access.set(
+    'digest-2',
+    { token: { id: 2 } as AccessToken, owner: user(20), scopes: ['api'] },
+    access.generation,
+  );
   const jobs = jobTokenCacheFor(store, clock);
   jobs.set('job-digest-7', { job: { id: 7 } as JobSummary, user: user(10) }, jobs.generation);
   jobs.set('job-digest-8', { job: { id: 8 } as JobSummary, user: user(20) }, jobs.generation);
   const deploy = deployTokenCacheFor(store, clock, 30_000);
-  deploy.set('deploy-digest-3', { id: 3 } as DeployToken);
-  deploy.set('deploy-digest-4', { id: 4 } as DeployToken);
+  deploy.set('deploy-digest-3', { id: 3 } as DeployToken, deploy.generation);
+  deploy.set('deploy-digest-4', { id: 4 } as DeployToken, deploy.generation);
   return { store, access, jobs, deploy };
 }
 
@@ -50,6 +58,23 @@ describe('evictions from the token caches', () => {
     expect(jobs.get('job-digest-7')).toBeDefined();
     applyEviction(store, { userIds: [10] });
     expect(jobs.get('job-digest-7')).toBeUndefined();
+  });
+
+  it('a lookup that raced a revocation is not stored: a revoked row read before the eviction never becomes a hit', () => {
+    const { access, deploy } = cachesOfAStore();
+    const row = { token: { id: 5 } as AccessToken, owner: user(30), scopes: ['api'] };
+    for (const [cache, store] of [
+      [access, (generation: number) => access.set('digest-5', row, generation)],
+      [deploy, (generation: number) => deploy.set('deploy-digest-5', { id: 5 } as DeployToken, generation)],
+    ] as const) {
+      const before = cache.generation;
+      // The row is read (still active), then the token is revoked here or on another replica...
+      cache.evict({ accessTokenDigests: ['digest-5'], deployTokenIds: [5] });
+      // ...and the lookup that read it tries to cache it.
+      store(before);
+    }
+    expect(access.get('digest-5')).toBeUndefined();
+    expect(deploy.get('deploy-digest-5')).toBeUndefined();
   });
 
   it('reaches only the caches of the store it names: another instance in the process keeps its own', () => {

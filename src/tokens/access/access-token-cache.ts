@@ -25,6 +25,7 @@ const MAX_ENTRIES = 10_000;
  */
 export class AccessTokenCache implements EvictableCache {
   readonly #entries = new Map<string, Entry>();
+  #generation = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -43,7 +44,17 @@ export class AccessTokenCache implements EvictableCache {
     return entry;
   }
 
-  set(digest: string, value: CachedAccessToken): void {
+  /**
+   * Counts evictions. Read it before looking a token up and hand it to {@link set}: a token revoked
+   * while its row was being read must not come back as a hit.
+   */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Stores a token read from the store, unless something was evicted since `generation` was read. */
+  set(digest: string, value: CachedAccessToken, generation: number): void {
+    if (generation !== this.#generation) return;
     this.#entries.delete(digest);
     // Oldest first out: Map keeps insertion order.
     while (this.#entries.size >= this.maxEntries) {
@@ -62,11 +73,13 @@ export class AccessTokenCache implements EvictableCache {
 
   /** Drops a token: call it when the token is revoked or rotated. */
   forget(digest: string): void {
+    this.#generation++;
     this.#entries.delete(digest);
   }
 
   /** Drops every token of a user: call it when the user is blocked or changes. */
   forgetOwner(userId: number): void {
+    this.#generation++;
     for (const [digest, entry] of this.#entries) {
       if (entry.owner.id === userId) this.#entries.delete(digest);
     }
@@ -76,12 +89,14 @@ export class AccessTokenCache implements EvictableCache {
     for (const digest of eviction.accessTokenDigests ?? []) this.forget(digest);
     const owners = new Set(eviction.userIds);
     if (owners.size === 0) return;
+    this.#generation++;
     for (const [digest, entry] of this.#entries) {
       if (owners.has(entry.owner.id)) this.#entries.delete(digest);
     }
   }
 
   clear(): void {
+    this.#generation++;
     this.#entries.clear();
   }
 

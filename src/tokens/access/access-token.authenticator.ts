@@ -43,13 +43,14 @@ export class AccessTokenAuthenticator implements TokenAuthenticator {
   async #lookup(digest: string): Promise<CachedAccessToken | undefined> {
     const cached = this.deps.cache.get(digest);
     if (cached) return cached;
+    const generation = this.deps.cache.generation;
     const token = await findAccessTokenByDigest(this.deps.db, digest);
     if (!token) return undefined;
     const owner = await findUserById(this.deps.db, token.user_id);
     if (!owner) return undefined;
     const entry = { token, owner, scopes: scopesOf(token) };
     // Only live tokens are worth caching; a refused one must not linger as a hit.
-    if (!token.revoked) this.deps.cache.set(digest, entry);
+    if (!token.revoked) this.deps.cache.set(digest, entry, generation);
     return entry;
   }
 

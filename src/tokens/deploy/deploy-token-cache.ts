@@ -18,6 +18,7 @@ const MAX_ENTRIES = 10_000;
  */
 export class DeployTokenCache implements EvictableCache {
   readonly #entries = new Map<string, Entry>();
+  #generation = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -36,7 +37,17 @@ export class DeployTokenCache implements EvictableCache {
     return entry.token;
   }
 
-  set(digest: string, token: DeployToken): void {
+  /**
+   * Counts evictions. Read it before looking a token up and hand it to {@link set}: a token revoked
+   * while its row was being read must not come back as a hit.
+   */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Stores a token read from the store, unless something was evicted since `generation` was read. */
+  set(digest: string, token: DeployToken, generation: number): void {
+    if (generation !== this.#generation) return;
     this.#entries.delete(digest);
     while (this.#entries.size >= this.maxEntries) {
       const oldest = this.#entries.keys().next().value;
@@ -54,6 +65,7 @@ export class DeployTokenCache implements EvictableCache {
 
   /** Drops every entry of a token (its current and its rotated-out secret): on revocation and rotation. */
   forgetToken(tokenId: number): void {
+    this.#generation++;
     for (const [digest, entry] of this.#entries) {
       if (entry.token.id === tokenId) this.#entries.delete(digest);
     }
@@ -62,12 +74,14 @@ export class DeployTokenCache implements EvictableCache {
   evict(eviction: CacheEviction): void {
     const ids = new Set(eviction.deployTokenIds);
     if (ids.size === 0) return;
+    this.#generation++;
     for (const [digest, entry] of this.#entries) {
       if (ids.has(entry.token.id)) this.#entries.delete(digest);
     }
   }
 
   clear(): void {
+    this.#generation++;
     this.#entries.clear();
   }
 }

@@ -44,9 +44,10 @@ export class DeployTokenResolver implements BasicCredentialResolver {
   async #lookup(digest: string): Promise<DeployToken | undefined> {
     const cached = this.deps.cache.get(digest);
     if (cached) return cached;
+    const generation = this.deps.cache.generation;
     const token = await findDeployTokenByDigest(this.deps.db, digest);
     // Only live tokens are worth caching; a refused one must not linger as a hit.
-    if (token && !token.revoked) this.deps.cache.set(digest, token);
+    if (token && !token.revoked) this.deps.cache.set(digest, token, generation);
     return token;
   }
 
