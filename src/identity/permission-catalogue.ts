@@ -97,9 +97,24 @@ export const PERMISSIONS = {
   deactivateUser: tessera('User', 'Deactivate', INSTANCE, 'Deactivate or activate a user (administrators)'),
   deleteUser: tessera('User', 'Delete', INSTANCE, 'Delete a user (administrators)'),
   // Personal, impersonation, project and group access tokens
-  readPersonalAccessToken: gitlab('Personal Access Token', 'Read', USER, 'List and read personal access tokens'),
-  revokePersonalAccessToken: gitlab('Personal Access Token', 'Revoke', USER, 'Revoke a personal access token'),
-  rotatePersonalAccessToken: gitlab('Personal Access Token', 'Rotate', USER, 'Rotate a personal access token'),
+  readPersonalAccessToken: gitlab(
+    'Personal Access Token',
+    'Read',
+    USER,
+    'List and read personal access tokens',
+  ),
+  revokePersonalAccessToken: gitlab(
+    'Personal Access Token',
+    'Revoke',
+    USER,
+    'Revoke a personal access token',
+  ),
+  rotatePersonalAccessToken: gitlab(
+    'Personal Access Token',
+    'Rotate',
+    USER,
+    'Rotate a personal access token',
+  ),
   createPersonalAccessToken: tessera(
     'Personal Access Token',
     'Create',
@@ -118,9 +133,24 @@ export const PERMISSIONS = {
     USER,
     'Read this catalogue of the permissions a fine-grained token can hold',
   ),
-  readImpersonationToken: tessera('Impersonation Token', 'Read', INSTANCE, 'List and read impersonation tokens'),
-  createImpersonationToken: tessera('Impersonation Token', 'Create', INSTANCE, 'Create an impersonation token'),
-  revokeImpersonationToken: tessera('Impersonation Token', 'Revoke', INSTANCE, 'Revoke an impersonation token'),
+  readImpersonationToken: tessera(
+    'Impersonation Token',
+    'Read',
+    INSTANCE,
+    'List and read impersonation tokens',
+  ),
+  createImpersonationToken: tessera(
+    'Impersonation Token',
+    'Create',
+    INSTANCE,
+    'Create an impersonation token',
+  ),
+  revokeImpersonationToken: tessera(
+    'Impersonation Token',
+    'Revoke',
+    INSTANCE,
+    'Revoke an impersonation token',
+  ),
   readResourceAccessToken: gitlab(
     'Resource Access Token',
     'Read',
@@ -149,7 +179,12 @@ export const PERMISSIONS = {
   revokeToken: tessera('Token', 'Revoke', INSTANCE, 'Revoke any token from its secret (administrators)'),
   readAuditEvent: gitlab('Audit Event', 'Read', INSTANCE, 'Read audit events'),
   // Deploy tokens
-  readDeployToken: gitlab('Deploy Token', 'Read', ['project', 'group', 'instance'], 'List and read deploy tokens'),
+  readDeployToken: gitlab(
+    'Deploy Token',
+    'Read',
+    ['project', 'group', 'instance'],
+    'List and read deploy tokens',
+  ),
   createDeployToken: gitlab('Deploy Token', 'Create', PROJECT_AND_GROUP, 'Create a deploy token'),
   deleteDeployToken: gitlab('Deploy Token', 'Delete', PROJECT_AND_GROUP, 'Revoke a deploy token'),
   rotateDeployToken: tessera(
@@ -171,7 +206,12 @@ export const PERMISSIONS = {
   // Instance administration
   readMetadata: gitlab('Metadata', 'Read', INSTANCE, 'Read the instance’s version and metadata'),
   readApplicationSetting: tessera('Application Setting', 'Read', INSTANCE, 'Read the instance’s settings'),
-  updateApplicationSetting: tessera('Application Setting', 'Update', INSTANCE, 'Change the instance’s settings'),
+  updateApplicationSetting: tessera(
+    'Application Setting',
+    'Update',
+    INSTANCE,
+    'Change the instance’s settings',
+  ),
   readCloudConnector: tessera('Cloud Connector', 'Read', INSTANCE, 'Read the Cloud Connector status'),
   updateCloudConnector: tessera(
     'Cloud Connector',
@@ -214,8 +254,18 @@ export const PERMISSIONS = {
   ),
   // OAuth applications and service accounts
   readOauthApplication: gitlab('OAuth Application', 'Read', ['user', 'instance'], 'List OAuth applications'),
-  createOauthApplication: gitlab('OAuth Application', 'Create', ['user', 'instance'], 'Register an OAuth application'),
-  deleteOauthApplication: gitlab('OAuth Application', 'Delete', ['user', 'instance'], 'Delete an OAuth application'),
+  createOauthApplication: gitlab(
+    'OAuth Application',
+    'Create',
+    ['user', 'instance'],
+    'Register an OAuth application',
+  ),
+  deleteOauthApplication: gitlab(
+    'OAuth Application',
+    'Delete',
+    ['user', 'instance'],
+    'Delete an OAuth application',
+  ),
   renewSecretOauthApplication: gitlab(
     'OAuth Application',
     'Renew Secret',
@@ -223,7 +273,12 @@ export const PERMISSIONS = {
     'Renew an OAuth application’s secret',
   ),
   readServiceAccount: gitlab('Service Account', 'Read', ['group', 'instance'], 'List service accounts'),
-  createServiceAccount: gitlab('Service Account', 'Create', ['group', 'instance'], 'Create a service account'),
+  createServiceAccount: gitlab(
+    'Service Account',
+    'Create',
+    ['group', 'instance'],
+    'Create a service account',
+  ),
   // CI/CD
   readPipeline: gitlab('Pipeline', 'Read', PROJECT, 'List and read pipelines and their jobs'),
   createPipeline: gitlab('Pipeline', 'Create', PROJECT, 'Run a pipeline'),
@@ -261,7 +316,12 @@ export const PERMISSIONS = {
     'Read the job token setting and its authorization log',
   ),
   updateJobTokenScope: gitlab('Job Token Scope', 'Update', PROJECT, 'Turn the job token allowlist on or off'),
-  readJobTokenScopeAllowlist: gitlab('Job Token Scope Allowlist', 'Read', PROJECT, 'List the job token allowlist'),
+  readJobTokenScopeAllowlist: gitlab(
+    'Job Token Scope Allowlist',
+    'Read',
+    PROJECT,
+    'List the job token allowlist',
+  ),
   createJobTokenScopeAllowlist: gitlab(
     'Job Token Scope Allowlist',
     'Create',
