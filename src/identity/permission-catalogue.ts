@@ -338,6 +338,9 @@ export const PERMISSIONS = {
 
 export type PermissionKey = keyof typeof PERMISSIONS;
 
+// Not localeCompare: the served order and the rendered page must not depend on the machine's locale.
+const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * The catalogue in a stable order (by resource, then action), as it is served and rendered.
  *
@@ -346,7 +349,7 @@ export type PermissionKey = keyof typeof PERMISSIONS;
  */
 export const PERMISSION_CATALOGUE: readonly Permission[] = Object.freeze(
   Object.values(PERMISSIONS as Record<string, Permission>).sort(
-    (a, b) => a.resource.localeCompare(b.resource) || a.action.localeCompare(b.action),
+    (a, b) => byCodePoint(a.resource, b.resource) || byCodePoint(a.action, b.action),
   ),
 );
 
