@@ -1,5 +1,6 @@
 import { forbidden, TesseraError, unauthorized } from '../errors/tessera-error.ts';
 import { projectAccessFacts } from '../identity/access-facts.service.ts';
+import { PERMISSIONS, type Permission } from '../identity/permission-catalogue.ts';
 import { hasAnyScope } from '../identity/principal.ts';
 import {
   canReadRepository,
@@ -12,6 +13,12 @@ import type { Project } from '../store/schema.ts';
 import type { BasicIdentity } from '../tokens/basic-credentials.ts';
 
 export type GitOperation = 'read' | 'write';
+
+/** The catalogue entry each git operation needs: GitLab's Code: Download (clone, fetch) and Code: Push. */
+export const GIT_OPERATION_PERMISSIONS: Readonly<Record<GitOperation, Permission>> = {
+  read: PERMISSIONS.downloadCode,
+  write: PERMISSIONS.pushCode,
+};
 
 /** Who a git request runs as, once it is allowed. */
 export interface GitAccess {

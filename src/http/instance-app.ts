@@ -12,6 +12,7 @@ import { installListPagination } from './pagination.ts';
 import { installOpenApi } from './openapi.ts';
 import { installCsrfProtection, sessionDepsFor, sessionResolver } from './session-authentication.ts';
 import { accessTokensRoutes } from './routes/access-tokens.routes.ts';
+import { permissionsRoutes } from './routes/permissions.routes.ts';
 import { impersonationTokensRoutes } from './routes/impersonation-tokens.routes.ts';
 import { applicationSettingsRoutes } from './routes/application-settings.routes.ts';
 import { installAutoDevOpsProvisioning } from './routes/auto-devops-provisioning.ts';
@@ -80,6 +81,7 @@ export async function buildInstanceApp(
   await app.register(metadataRoutes);
   await app.register(identityRoutes, { context, sessions });
   await app.register(accessTokensRoutes, { context });
+  await app.register(permissionsRoutes);
   await app.register(impersonationTokensRoutes, { context });
   await app.register(resourceAccessTokensRoutes, { context });
   await app.register(adminTokenRoutes, { context });

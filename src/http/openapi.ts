@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import swagger from '@fastify/swagger';
 import { GITLAB_API_VERSION, TESSERA_VERSION } from '../runtime/version.ts';
+import { exempt } from './route-permission.ts';
 
 /*
  * The OpenAPI 3.1 document of the instance, generated from the route table as Fastify registers it:
@@ -121,5 +122,7 @@ export async function installOpenApi(app: FastifyInstance, externalUrl: string):
       return { schema: documented, url };
     },
   });
-  app.get(OPENAPI_PATH, async () => app.swagger());
+  app.get(OPENAPI_PATH, { config: exempt('the API’s description, public like the docs') }, async () =>
+    app.swagger(),
+  );
 }

@@ -5,6 +5,22 @@ import { declaredView } from './route-parameters.ts';
 export const DEFAULT_PER_PAGE = 20;
 export const MAX_PER_PAGE = 100;
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Set with {@link UNPAGINATED}: the route's array answer is whole, with no page headers. */
+    unpaginated?: boolean;
+  }
+}
+
+/**
+ * Route config for a list GitLab serves whole (a small fixed table, not rows that grow): the list
+ * pagination below leaves its answer alone.
+ *
+ * @example
+ * app.get('/api/v4/personal_access_tokens/permissions', { config: { ...UNPAGINATED } }, handler);
+ */
+export const UNPAGINATED = { unpaginated: true } as const;
+
 /** Query parameters that carry a credential: never echoed back in a Link header. */
 const CREDENTIAL_PARAMETERS = ['private_token', 'access_token', 'job_token'];
 
@@ -100,7 +116,8 @@ function pageUrl(request: FastifyRequest, externalUrl: string, perPage: number, 
 
 /**
  * Every list of the REST API is paginated, as every platform client expects: a `GET /api/v4/...`
- * answer that is an array and was not paged by its route gets the page it asked for and the headers.
+ * answer that is an array and was not paged by its route gets the page it asked for and the headers
+ * (unless the route is declared {@link UNPAGINATED}).
  */
 export function installListPagination(app: FastifyInstance, externalUrl: string): void {
   app.addHook('preSerialization', async (request, reply, payload) => {
@@ -108,6 +125,7 @@ export function installListPagination(app: FastifyInstance, externalUrl: string)
       return payload;
     }
     if (reply.hasHeader('x-page') || reply.statusCode !== 200) return payload;
+    if (request.routeOptions.config?.unpaginated === true) return payload;
     return sendArrayPage(request, reply, externalUrl, payload as unknown[]);
   });
 }

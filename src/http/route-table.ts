@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import type { RoutePermission } from './route-permission.ts';
 
 /** One route as a client names it: method and URL pattern (`GET /api/v4/projects/:id`). */
 export interface RouteEntry {
   method: string;
   url: string;
+  /** Its catalogue entry, as declared once every plugin's `onRoute` hook has run. */
+  readonly permission: RoutePermission | undefined;
 }
 
 const TABLES = new WeakMap<FastifyInstance, RouteEntry[]>();
@@ -18,7 +21,17 @@ export function recordRouteTable(app: FastifyInstance): void {
   TABLES.set(app, table);
   app.addHook('onRoute', (route) => {
     // Fastify adds a HEAD twin to every GET; it is not a route of its own.
-    for (const method of [route.method].flat()) if (method !== 'HEAD') table.push({ method, url: route.url });
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      // Read late: a plugin's own onRoute hook (the web UI's) may declare it after this one ran.
+      table.push({
+        method,
+        url: route.url,
+        get permission() {
+          return route.config?.permission;
+        },
+      });
+    }
   });
 }
 

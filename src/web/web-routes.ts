@@ -21,6 +21,7 @@ import { tokenInspectorPage } from './pages/token-inspector.page.ts';
 import { installWebErrorPages } from './web-errors.ts';
 import type { NavEntry, WebDeps, WebPage } from './web-page.ts';
 import { installWebSecurityHeaders } from './web-security.ts';
+import { exempt } from '../http/route-permission.ts';
 
 /**
  * Every page of the web UI, in navigation order. A page for a new credential (deploy tokens, CI/CD
@@ -49,6 +50,20 @@ export const WEB_PAGES: readonly WebPage[] = [
 ];
 
 /**
+ * Pages and their forms answer a signed-in browser session only (see `viewerOf`: a token on a page
+ * request does not count), so no page needs a permission a token could hold: each is declared exempt
+ * here, once, rather than on every page.
+ */
+function declareSessionOnly(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    route.config = {
+      ...route.config,
+      ...exempt('a web UI page or asset: a signed-in browser session answers it, never a token'),
+    };
+  });
+}
+
+/**
  * The web UI, server-rendered: registered as its own plugin so its HTML error pages and security
  * headers (strict CSP, no caching) apply to its routes and leave the API's JSON answers alone.
  */
@@ -57,6 +72,7 @@ export async function webRoutes(app: FastifyInstance, options: { context: Instan
   const deps: WebDeps = { context: options.context, nav };
   installWebSecurityHeaders(app);
   installWebErrorPages(app, deps);
+  declareSessionOnly(app);
   assetRoutes(app);
   for (const page of WEB_PAGES) page.routes(app, deps);
 }

@@ -26,6 +26,8 @@ import {
 } from './access-token-request.ts';
 import { pageRequest, sendPage } from '../pagination.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 type IdParams = { Params: { id: string } };
 
@@ -60,47 +62,72 @@ export async function accessTokensRoutes(
     return token;
   };
 
-  app.get('/api/v4/personal_access_tokens', { schema: TOKEN_QUERY_PARAMETERS }, async (request, reply) => {
-    const principal = requireScope(request, READ_API);
-    const page = pageRequest(request);
-    const { tokens, total } = await listPersonalAccessTokens(deps, principal.user, tokenQuery(request), page);
-    return sendPage(
-      request,
-      reply,
-      baseUrl,
-      page,
-      total,
-      tokens.map((token) => presentAccessToken(token, clock)),
-    );
-  });
+  app.get(
+    '/api/v4/personal_access_tokens',
+    { config: requires(PERMISSIONS.readPersonalAccessToken), schema: TOKEN_QUERY_PARAMETERS },
+    async (request, reply) => {
+      const principal = requireScope(request, READ_API);
+      const page = pageRequest(request);
+      const { tokens, total } = await listPersonalAccessTokens(
+        deps,
+        principal.user,
+        tokenQuery(request),
+        page,
+      );
+      return sendPage(
+        request,
+        reply,
+        baseUrl,
+        page,
+        total,
+        tokens.map((token) => presentAccessToken(token, clock)),
+      );
+    },
+  );
 
-  app.get('/api/v4/personal_access_tokens/self', async (request) => {
-    const principal = requireScope(request, READ_API);
-    return presentAccessToken(await ownToken(principal), clock);
-  });
+  app.get(
+    '/api/v4/personal_access_tokens/self',
+    { config: requires(PERMISSIONS.readPersonalAccessToken) },
+    async (request) => {
+      const principal = requireScope(request, READ_API);
+      return presentAccessToken(await ownToken(principal), clock);
+    },
+  );
 
-  app.get<IdParams>('/api/v4/personal_access_tokens/:id', async (request) => {
-    const principal = requireScope(request, READ_API);
-    const token = await findVisiblePersonalAccessToken(deps, principal.user, numericId(request.params.id));
-    return presentAccessToken(token, clock);
-  });
+  app.get<IdParams>(
+    '/api/v4/personal_access_tokens/:id',
+    { config: requires(PERMISSIONS.readPersonalAccessToken) },
+    async (request) => {
+      const principal = requireScope(request, READ_API);
+      const token = await findVisiblePersonalAccessToken(deps, principal.user, numericId(request.params.id));
+      return presentAccessToken(token, clock);
+    },
+  );
 
-  app.delete('/api/v4/personal_access_tokens/self', async (request, reply) => {
-    const principal = requireScope(request, WRITE_API);
-    await revokeAccessToken(deps, actorOf(request), await ownToken(principal));
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/api/v4/personal_access_tokens/self',
+    { config: requires(PERMISSIONS.revokePersonalAccessToken) },
+    async (request, reply) => {
+      const principal = requireScope(request, WRITE_API);
+      await revokeAccessToken(deps, actorOf(request), await ownToken(principal));
+      return reply.status(204).send();
+    },
+  );
 
-  app.delete<IdParams>('/api/v4/personal_access_tokens/:id', async (request, reply) => {
-    const principal = requireScope(request, WRITE_API);
-    await revokePersonalAccessToken(deps, actorOf(request), principal.user, numericId(request.params.id));
-    return reply.status(204).send();
-  });
+  app.delete<IdParams>(
+    '/api/v4/personal_access_tokens/:id',
+    { config: requires(PERMISSIONS.revokePersonalAccessToken) },
+    async (request, reply) => {
+      const principal = requireScope(request, WRITE_API);
+      await revokePersonalAccessToken(deps, actorOf(request), principal.user, numericId(request.params.id));
+      return reply.status(204).send();
+    },
+  );
 
   app.post(
     '/api/v4/personal_access_tokens/self/rotate',
     {
-      ...CREATES_CREDENTIAL,
+      config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.rotatePersonalAccessToken) },
       schema: ROTATION_PARAMETERS,
       // A revoked secret presented for rotation is a leaked one: its whole family is revoked, and the
       // client still gets the same 401 as for any dead token.
@@ -120,7 +147,10 @@ export async function accessTokensRoutes(
 
   app.post<IdParams>(
     '/api/v4/personal_access_tokens/:id/rotate',
-    { ...CREATES_CREDENTIAL, schema: ROTATION_PARAMETERS },
+    {
+      config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.rotatePersonalAccessToken) },
+      schema: ROTATION_PARAMETERS,
+    },
     async (request) => {
       const principal = requireScope(request, WRITE_API);
       const token = await findVisiblePersonalAccessToken(deps, principal.user, numericId(request.params.id));
@@ -131,7 +161,10 @@ export async function accessTokensRoutes(
 
   app.post(
     '/api/v4/user/personal_access_tokens',
-    { ...CREATES_CREDENTIAL, schema: NEW_TOKEN_PARAMETERS },
+    {
+      config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.createUserPersonalAccessToken) },
+      schema: NEW_TOKEN_PARAMETERS,
+    },
     async (request, reply) => {
       const principal = requireScope(request, WRITE_API);
       const issued = await createPersonalAccessToken(
@@ -147,7 +180,10 @@ export async function accessTokensRoutes(
 
   app.post<IdParams>(
     '/api/v4/users/:id/personal_access_tokens',
-    { ...CREATES_CREDENTIAL, schema: NEW_TOKEN_PARAMETERS },
+    {
+      config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.createPersonalAccessToken) },
+      schema: NEW_TOKEN_PARAMETERS,
+    },
     async (request, reply) => {
       const principal = requireScope(request, WRITE_API);
       const ownerId = numericId(request.params.id);

@@ -5,6 +5,8 @@ import { requiredInteger, requiredString } from '../api-params.ts';
 import { READ_API, WRITE_API, actorOf } from '../authenticate.ts';
 import { requireAdmin } from './cloud-connector-admin.routes.ts';
 import { PAGINATION, parameters, NO_PARAMETERS } from '../route-parameters.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 type Params = Record<string, unknown>;
 
@@ -18,14 +20,18 @@ export async function addOnSeatsRoutes(
 ): Promise<void> {
   const { deps } = options.cloud;
 
-  app.get('/api/v4/admin/add_ons', { schema: parameters(PAGINATION, { in: 'query' }) }, async (request) => {
-    requireAdmin(request, READ_API);
-    return listAddOns(deps);
-  });
+  app.get(
+    '/api/v4/admin/add_ons',
+    { config: requires(PERMISSIONS.readAddOn), schema: parameters(PAGINATION, { in: 'query' }) },
+    async (request) => {
+      requireAdmin(request, READ_API);
+      return listAddOns(deps);
+    },
+  );
 
   app.get(
     '/api/v4/admin/add_ons/:add_on/seats',
-    { schema: parameters(PAGINATION, { in: 'query' }) },
+    { config: requires(PERMISSIONS.readAddOnSeat), schema: parameters(PAGINATION, { in: 'query' }) },
     async (request) => {
       requireAdmin(request, READ_API);
       return listSeats(deps, requiredString(request.params as Params, 'add_on'));
@@ -34,7 +40,7 @@ export async function addOnSeatsRoutes(
 
   app.post(
     '/api/v4/admin/add_ons/:add_on/seats/:user_id',
-    { schema: NO_PARAMETERS },
+    { config: requires(PERMISSIONS.assignAddOnSeat), schema: NO_PARAMETERS },
     async (request, reply) => {
       requireAdmin(request, WRITE_API);
       const params = request.params as Params;
@@ -48,15 +54,19 @@ export async function addOnSeatsRoutes(
     },
   );
 
-  app.delete('/api/v4/admin/add_ons/:add_on/seats/:user_id', async (request, reply) => {
-    requireAdmin(request, WRITE_API);
-    const params = request.params as Params;
-    await unassignSeat(
-      deps,
-      actorOf(request),
-      requiredString(params, 'add_on'),
-      requiredInteger(params, 'user_id'),
-    );
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/api/v4/admin/add_ons/:add_on/seats/:user_id',
+    { config: requires(PERMISSIONS.unassignAddOnSeat) },
+    async (request, reply) => {
+      requireAdmin(request, WRITE_API);
+      const params = request.params as Params;
+      await unassignSeat(
+        deps,
+        actorOf(request),
+        requiredString(params, 'add_on'),
+        requiredInteger(params, 'user_id'),
+      );
+      return reply.status(204).send();
+    },
+  );
 }

@@ -7,6 +7,8 @@ import { inspectorFor, type TokenInspector } from '../../tokens/access/token-ins
 import { apiParams } from '../api-params.ts';
 import { READ_API, WRITE_API, actorOf, requireScope } from '../authenticate.ts';
 import { parameters } from '../route-parameters.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 /** Longer than any token we issue; refused before a digest is spent on it. */
 const MAX_TOKEN_LENGTH = 1024;
@@ -42,6 +44,7 @@ export async function adminTokenRoutes(
   app.post(
     '/api/v4/admin/token',
     {
+      config: requires(PERMISSIONS.inspectToken),
       schema: parameters(
         { token: { type: 'string', required: true, description: 'The token, in plain text' } },
         { in: 'body' },
@@ -59,6 +62,7 @@ export async function adminTokenRoutes(
   app.delete(
     '/api/v4/admin/token',
     {
+      config: requires(PERMISSIONS.revokeToken),
       schema: parameters(
         { token: { type: 'string', required: true, description: 'The token, in plain text' } },
         { in: 'body' },

@@ -23,6 +23,8 @@ import { apiParams, requiredInteger } from '../api-params.ts';
 import { actingUserOf, requireScope } from '../authenticate.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
 import { parameters } from '../route-parameters.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 /** A person starts workflows and gets workflow-service tokens with one of these (a session needs none). */
 const PERSON_SCOPES = ['api', 'ai_workflows'] as const;
@@ -52,6 +54,7 @@ export async function aiWorkflowsRoutes(
   app.post(
     `${BASE}/workflows`,
     {
+      config: requires(PERMISSIONS.createDuoWorkflow),
       schema: parameters(
         {
           project_id: { type: 'integer', required: true, description: 'The project the workflow works on' },
@@ -86,7 +89,7 @@ export async function aiWorkflowsRoutes(
   app.post(
     `${BASE}/direct_access`,
     {
-      ...CREATES_CREDENTIAL,
+      config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.createDuoWorkflowDirectAccess) },
       schema: parameters(
         { workflow_id: { type: 'integer', description: 'The workflow the tokens are for' } },
         { in: 'body' },
@@ -100,14 +103,19 @@ export async function aiWorkflowsRoutes(
     },
   );
 
-  app.get<IdParams>(`${BASE}/workflows/:id`, async (request) => {
-    const { workflow } = await authorizeWorkflow(db, request.principal, workflowId(request), 'read');
-    return workflowView(db, workflow);
-  });
+  app.get<IdParams>(
+    `${BASE}/workflows/:id`,
+    { config: requires(PERMISSIONS.readDuoWorkflow) },
+    async (request) => {
+      const { workflow } = await authorizeWorkflow(db, request.principal, workflowId(request), 'read');
+      return workflowView(db, workflow);
+    },
+  );
 
   app.patch<IdParams>(
     `${BASE}/workflows/:id`,
     {
+      config: requires(PERMISSIONS.updateDuoWorkflow),
       schema: parameters(
         {
           status_event: {
@@ -135,6 +143,7 @@ export async function aiWorkflowsRoutes(
   app.post<IdParams>(
     `${BASE}/workflows/:id/steps`,
     {
+      config: requires(PERMISSIONS.updateDuoWorkflow),
       schema: parameters(
         {
           index: { type: 'integer', required: true, description: 'Position of the step' },
@@ -163,6 +172,7 @@ export async function aiWorkflowsRoutes(
   app.post<IdParams>(
     `${BASE}/workflows/:id/notes`,
     {
+      config: requires(PERMISSIONS.updateDuoWorkflow),
       schema: parameters(
         { body: { type: 'string', required: true, description: 'Text of the note' } },
         { in: 'body' },

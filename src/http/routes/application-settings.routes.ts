@@ -13,6 +13,8 @@ import { deployTokenDeps } from '../../tokens/deploy/deploy-token-deps.ts';
 import { apiParams, optionalBoolean } from '../api-params.ts';
 import { READ_API, WRITE_API, actorOf, requireScope } from '../authenticate.ts';
 import { parameters } from '../route-parameters.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 /**
  * `GET|PUT /api/v4/application/settings` (administrators): the instance settings an administrator
@@ -36,14 +38,19 @@ export async function applicationSettingsRoutes(
     allow_runner_registration_token: await registrationTokensAllowed(deps.db),
   });
 
-  app.get('/api/v4/application/settings', async (request) => {
-    admin(request, READ_API);
-    return current();
-  });
+  app.get(
+    '/api/v4/application/settings',
+    { config: requires(PERMISSIONS.readApplicationSetting) },
+    async (request) => {
+      admin(request, READ_API);
+      return current();
+    },
+  );
 
   app.put(
     '/api/v4/application/settings',
     {
+      config: requires(PERMISSIONS.updateApplicationSetting),
       schema: parameters(
         {
           auto_devops_enabled: {

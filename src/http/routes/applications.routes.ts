@@ -17,6 +17,8 @@ import { presentOAuthApplication } from '../presenters/oauth-application.present
 import { numericId } from './access-token-request.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
 import { PAGINATION, parameters, NO_PARAMETERS } from '../route-parameters.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 type IdParams = { Params: { id: string } };
 
@@ -59,7 +61,7 @@ export async function applicationsRoutes(
     app.post(
       base,
       {
-        ...CREATES_CREDENTIAL,
+        config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.createOauthApplication) },
         schema: parameters(
           {
             name: { type: 'string', required: true, description: 'Name of the application' },
@@ -104,31 +106,42 @@ export async function applicationsRoutes(
       },
     );
 
-    app.get(base, { schema: parameters(PAGINATION, { in: 'query' }) }, async (request, reply) => {
-      const ownerId = ownerFor(request, READ_API);
-      const page = pageRequest(request);
-      const { applications, total } = await listApplications(deps, ownerId, page);
-      return sendPage(
-        request,
-        reply,
-        externalUrl,
-        page,
-        total,
-        applications.map((a) => presentOAuthApplication(a)),
-      );
-    });
+    app.get(
+      base,
+      { config: requires(PERMISSIONS.readOauthApplication), schema: parameters(PAGINATION, { in: 'query' }) },
+      async (request, reply) => {
+        const ownerId = ownerFor(request, READ_API);
+        const page = pageRequest(request);
+        const { applications, total } = await listApplications(deps, ownerId, page);
+        return sendPage(
+          request,
+          reply,
+          externalUrl,
+          page,
+          total,
+          applications.map((a) => presentOAuthApplication(a)),
+        );
+      },
+    );
 
-    app.delete<IdParams>(`${base}/:id`, async (request, reply) => {
-      const ownerId = ownerFor(request, WRITE_API);
-      const id = numericId(request.params.id);
-      if (Number.isNaN(id)) throw notFound('Application');
-      await deleteApplication(deps, actorOf(request), id, ownerId);
-      return reply.status(204).send();
-    });
+    app.delete<IdParams>(
+      `${base}/:id`,
+      { config: requires(PERMISSIONS.deleteOauthApplication) },
+      async (request, reply) => {
+        const ownerId = ownerFor(request, WRITE_API);
+        const id = numericId(request.params.id);
+        if (Number.isNaN(id)) throw notFound('Application');
+        await deleteApplication(deps, actorOf(request), id, ownerId);
+        return reply.status(204).send();
+      },
+    );
 
     app.post<IdParams>(
       `${base}/:id/renew-secret`,
-      { ...CREATES_CREDENTIAL, schema: NO_PARAMETERS },
+      {
+        config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.renewSecretOauthApplication) },
+        schema: NO_PARAMETERS,
+      },
       async (request, reply) => {
         const ownerId = ownerFor(request, WRITE_API);
         const id = numericId(request.params.id);

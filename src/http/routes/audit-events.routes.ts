@@ -8,6 +8,8 @@ import { READ_API, requireScope } from '../authenticate.ts';
 import { pageRequest, sendPage, type PageRequest } from '../pagination.ts';
 import { PAGINATION, parameters } from '../route-parameters.ts';
 import { timeParam } from './access-token-request.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 /** An audit event in the platform's v4 shape (`event_name` is our `action`). */
 export function presentAuditEvent(event: AuditEvent): Record<string, unknown> {
@@ -81,6 +83,7 @@ export async function auditEventsRoutes(
   app.get(
     '/api/v4/audit_events',
     {
+      config: requires(PERMISSIONS.readAuditEvent),
       schema: parameters(
         {
           ...PAGINATION,

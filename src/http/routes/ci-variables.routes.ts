@@ -23,6 +23,8 @@ import { actingUserOf, READ_API, requireScope, WRITE_API } from '../authenticate
 import { sendArrayPage } from '../pagination.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
 import { PAGINATION, parameters } from '../route-parameters.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 type Level = VariableTarget['level'];
 type ListRequest = FastifyRequest<{ Params: { id?: string } }>;
@@ -84,7 +86,10 @@ export async function ciVariablesRoutes(
 
     app.get(
       base,
-      { ...CREATES_CREDENTIAL, schema: parameters(PAGINATION, { in: 'query' }) },
+      {
+        config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.readVariable) },
+        schema: parameters(PAGINATION, { in: 'query' }),
+      },
       async (request: ListRequest, reply) => {
         const principal = requireScope(request, READ_API);
         const views = await listVariables(deps, actingUserOf(request, principal), targetOf(level, request));
@@ -100,7 +105,7 @@ export async function ciVariablesRoutes(
     app.post(
       base,
       {
-        ...CREATES_CREDENTIAL,
+        config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.createVariable) },
         schema: parameters(
           {
             key: { type: 'string', required: true, description: 'Key (letters, digits and _)' },
@@ -151,7 +156,7 @@ export async function ciVariablesRoutes(
     app.get(
       `${base}/:key`,
       {
-        ...CREATES_CREDENTIAL,
+        config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.readVariable) },
         schema: parameters(
           {
             filter: {
@@ -178,7 +183,7 @@ export async function ciVariablesRoutes(
     app.put(
       `${base}/:key`,
       {
-        ...CREATES_CREDENTIAL,
+        config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.updateVariable) },
         schema: parameters(
           {
             value: { type: 'string', description: 'Value' },
@@ -225,7 +230,7 @@ export async function ciVariablesRoutes(
     app.delete(
       `${base}/:key`,
       {
-        ...CREATES_CREDENTIAL,
+        config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.deleteVariable) },
         schema: parameters(
           {
             filter: {

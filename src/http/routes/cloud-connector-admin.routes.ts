@@ -5,6 +5,8 @@ import type { Principal } from '../../identity/principal.ts';
 import { apiParams, requiredString } from '../api-params.ts';
 import { READ_API, WRITE_API, actorOf, requireScope } from '../authenticate.ts';
 import { parameters, NO_PARAMETERS } from '../route-parameters.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 /** An administrator with a credential carrying one of `scopes`; 401/403 otherwise. */
 export function requireAdmin(request: FastifyRequest, scopes: readonly string[]): Principal {
@@ -23,14 +25,19 @@ export async function cloudConnectorAdminRoutes(
 ): Promise<void> {
   const { cloud } = options;
 
-  app.get('/api/v4/admin/cloud_connector/status', async (request) => {
-    requireAdmin(request, READ_API);
-    return cloud.status();
-  });
+  app.get(
+    '/api/v4/admin/cloud_connector/status',
+    { config: requires(PERMISSIONS.readCloudConnector) },
+    async (request) => {
+      requireAdmin(request, READ_API);
+      return cloud.status();
+    },
+  );
 
   app.post(
     '/api/v4/admin/cloud_connector/activate',
     {
+      config: requires(PERMISSIONS.updateCloudConnector),
       schema: parameters(
         {
           activation_code: {
@@ -49,14 +56,19 @@ export async function cloudConnectorAdminRoutes(
     },
   );
 
-  app.post('/api/v4/admin/cloud_connector/sync', { schema: NO_PARAMETERS }, async (request) => {
-    requireAdmin(request, WRITE_API);
-    return cloud.syncNow();
-  });
+  app.post(
+    '/api/v4/admin/cloud_connector/sync',
+    { config: requires(PERMISSIONS.syncCloudConnector), schema: NO_PARAMETERS },
+    async (request) => {
+      requireAdmin(request, WRITE_API);
+      return cloud.syncNow();
+    },
+  );
 
   app.put(
     '/api/v4/admin/cloud_connector/service_account_token',
     {
+      config: requires(PERMISSIONS.updateCloudConnector),
       schema: parameters(
         {
           token: {

@@ -4,6 +4,8 @@ import { apiParams } from '../api-params.ts';
 import { requireScope } from '../authenticate.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
 import { parameters } from '../route-parameters.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 /**
  * `POST /api/v4/cloud_connector/instance_token` on a SaaS-realm instance: a self-managed instance in
@@ -17,7 +19,7 @@ export async function cloudConnectorInstanceTokenRoutes(
   app.post(
     '/api/v4/cloud_connector/instance_token',
     {
-      ...CREATES_CREDENTIAL,
+      config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.createInstanceToken) },
       schema: parameters(
         { instance_id: { type: 'string', description: 'The self-managed instance the token is for' } },
         { in: 'body' },

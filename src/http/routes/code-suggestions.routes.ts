@@ -3,6 +3,8 @@ import type { CloudConnector } from '../../cloud/instance/cloud-connector.ts';
 import { requireScope } from '../authenticate.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
 import { NO_PARAMETERS } from '../route-parameters.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 /** A PAT needs one of these to get a user AI token; a session cookie (with its CSRF token) needs none. */
 const AI_TOKEN_SCOPES = ['ai_features', 'api'] as const;
@@ -21,7 +23,10 @@ export async function codeSuggestionsRoutes(
 
   app.post(
     '/api/v4/code_suggestions/direct_access',
-    { ...CREATES_CREDENTIAL, schema: NO_PARAMETERS },
+    {
+      config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.createCodeSuggestionDirectAccess) },
+      schema: NO_PARAMETERS,
+    },
     async (request, reply) => {
       const issued = await issue(request);
       cloud.deps.metrics.userTokensIssued.inc({ endpoint: 'direct_access' });
@@ -36,7 +41,10 @@ export async function codeSuggestionsRoutes(
 
   app.post(
     '/api/v4/code_suggestions/tokens',
-    { ...CREATES_CREDENTIAL, schema: NO_PARAMETERS },
+    {
+      config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.createCodeSuggestionToken) },
+      schema: NO_PARAMETERS,
+    },
     async (request, reply) => {
       const issued = await issue(request);
       cloud.deps.metrics.userTokensIssued.inc({ endpoint: 'tokens' });

@@ -28,6 +28,8 @@ import {
 } from './deploy-token-request.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
 import { NO_PARAMETERS } from '../route-parameters.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 type ResourceParams = { Params: { id: string } };
 type TokenParams = { Params: { id: string; token_id: string } };
@@ -46,17 +48,21 @@ export async function deployTokensRoutes(
   const { clock, db } = deps;
   const baseUrl = options.context.settings.externalUrl;
 
-  app.get('/api/v4/deploy_tokens', { schema: DEPLOY_TOKEN_LIST_PARAMETERS }, async (request, reply) => {
-    const principal = requireScope(request, READ_API);
-    const page = pageRequest(request);
-    const { tokens, total } = await listAllDeployTokens(deps, principal.user, activeParam(request), page);
-    const body = tokens.map((token) => presentDeployToken(token, clock));
-    return sendPage(request, reply, baseUrl, page, total, body);
-  });
+  app.get(
+    '/api/v4/deploy_tokens',
+    { config: requires(PERMISSIONS.readDeployToken), schema: DEPLOY_TOKEN_LIST_PARAMETERS },
+    async (request, reply) => {
+      const principal = requireScope(request, READ_API);
+      const page = pageRequest(request);
+      const { tokens, total } = await listAllDeployTokens(deps, principal.user, activeParam(request), page);
+      const body = tokens.map((token) => presentDeployToken(token, clock));
+      return sendPage(request, reply, baseUrl, page, total, body);
+    },
+  );
 
   app.get(
     '/api/v4/deploy_tokens/expiring',
-    { schema: EXPIRING_DEPLOY_TOKEN_PARAMETERS },
+    { config: requires(PERMISSIONS.readDeployToken), schema: EXPIRING_DEPLOY_TOKEN_PARAMETERS },
     async (request, reply) => {
       const principal = requireScope(request, READ_API);
       const page = pageRequest(request);
@@ -80,19 +86,26 @@ export async function deployTokensRoutes(
       return { kind, group };
     };
 
-    app.get<ResourceParams>(base, { schema: DEPLOY_TOKEN_LIST_PARAMETERS }, async (request, reply) => {
-      const principal = requireScope(request, READ_API);
-      const page = pageRequest(request);
-      const resource = await resourceOf(request.params.id);
-      const query = activeParam(request);
-      const { tokens, total } = await listResourceDeployTokens(deps, principal.user, resource, query, page);
-      const body = tokens.map((token) => presentDeployToken(token, clock));
-      return sendPage(request, reply, baseUrl, page, total, body);
-    });
+    app.get<ResourceParams>(
+      base,
+      { config: requires(PERMISSIONS.readDeployToken), schema: DEPLOY_TOKEN_LIST_PARAMETERS },
+      async (request, reply) => {
+        const principal = requireScope(request, READ_API);
+        const page = pageRequest(request);
+        const resource = await resourceOf(request.params.id);
+        const query = activeParam(request);
+        const { tokens, total } = await listResourceDeployTokens(deps, principal.user, resource, query, page);
+        const body = tokens.map((token) => presentDeployToken(token, clock));
+        return sendPage(request, reply, baseUrl, page, total, body);
+      },
+    );
 
     app.post<ResourceParams>(
       base,
-      { ...CREATES_CREDENTIAL, schema: NEW_DEPLOY_TOKEN_PARAMETERS },
+      {
+        config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.createDeployToken) },
+        schema: NEW_DEPLOY_TOKEN_PARAMETERS,
+      },
       async (request, reply) => {
         const principal = requireScope(request, WRITE_API);
         const resource = await resourceOf(request.params.id);
@@ -104,7 +117,7 @@ export async function deployTokensRoutes(
 
     app.get<ResourceParams>(
       `${base}/expiring`,
-      { schema: EXPIRING_DEPLOY_TOKEN_PARAMETERS },
+      { config: requires(PERMISSIONS.readDeployToken), schema: EXPIRING_DEPLOY_TOKEN_PARAMETERS },
       async (request, reply) => {
         const principal = requireScope(request, READ_API);
         const page = pageRequest(request);
@@ -116,27 +129,38 @@ export async function deployTokensRoutes(
       },
     );
 
-    app.get<TokenParams>(`${base}/:token_id`, async (request) => {
-      const principal = requireScope(request, READ_API);
-      const resource = await resourceOf(request.params.id);
-      const tokenId = numericId(request.params.token_id);
-      return presentDeployToken(
-        await findResourceDeployToken(deps, principal.user, resource, tokenId),
-        clock,
-      );
-    });
+    app.get<TokenParams>(
+      `${base}/:token_id`,
+      { config: requires(PERMISSIONS.readDeployToken) },
+      async (request) => {
+        const principal = requireScope(request, READ_API);
+        const resource = await resourceOf(request.params.id);
+        const tokenId = numericId(request.params.token_id);
+        return presentDeployToken(
+          await findResourceDeployToken(deps, principal.user, resource, tokenId),
+          clock,
+        );
+      },
+    );
 
-    app.delete<TokenParams>(`${base}/:token_id`, async (request, reply) => {
-      const principal = requireScope(request, WRITE_API);
-      const resource = await resourceOf(request.params.id);
-      const tokenId = numericId(request.params.token_id);
-      await deleteResourceDeployToken(deps, actorOf(request), principal.user, resource, tokenId);
-      return reply.status(204).send();
-    });
+    app.delete<TokenParams>(
+      `${base}/:token_id`,
+      { config: requires(PERMISSIONS.deleteDeployToken) },
+      async (request, reply) => {
+        const principal = requireScope(request, WRITE_API);
+        const resource = await resourceOf(request.params.id);
+        const tokenId = numericId(request.params.token_id);
+        await deleteResourceDeployToken(deps, actorOf(request), principal.user, resource, tokenId);
+        return reply.status(204).send();
+      },
+    );
 
     app.post<TokenParams>(
       `${base}/:token_id/rotate`,
-      { ...CREATES_CREDENTIAL, schema: NO_PARAMETERS },
+      {
+        config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.rotateDeployToken) },
+        schema: NO_PARAMETERS,
+      },
       async (request) => {
         const principal = requireScope(request, WRITE_API);
         const resource = await resourceOf(request.params.id);

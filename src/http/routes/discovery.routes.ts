@@ -3,6 +3,7 @@ import type { Settings } from '../../config/settings.ts';
 import type { KeyManager } from '../../keys/key-manager.ts';
 import { JWKS_CACHE_CONTROL } from '../../keys/jwks.ts';
 import { authorizationServerMetadata, openidConfiguration } from '../../keys/openid-configuration.ts';
+import { exempt } from '../route-permission.ts';
 
 const DISCOVERY_CACHE_CONTROL = 'max-age=3600, public';
 
@@ -18,19 +19,29 @@ export async function discoveryRoutes(
     const body = await options.keys.jwks(INSTANCE_ROLE);
     return reply.header('cache-control', JWKS_CACHE_CONTROL).type('application/json').send(body);
   };
-  app.get('/oauth/discovery/keys', jwks);
-  app.get('/-/jwks', jwks);
-
-  app.get('/.well-known/openid-configuration', async (_request, reply) =>
-    reply
-      .header('cache-control', DISCOVERY_CACHE_CONTROL)
-      .type('application/json')
-      .send(openidConfiguration(options.settings.externalUrl)),
+  app.get(
+    '/oauth/discovery/keys',
+    { config: exempt('public keys and discovery documents, for any verifier') },
+    jwks,
   );
-  app.get('/.well-known/oauth-authorization-server', async (_request, reply) =>
-    reply
-      .header('cache-control', DISCOVERY_CACHE_CONTROL)
-      .type('application/json')
-      .send(authorizationServerMetadata(options.settings.externalUrl)),
+  app.get('/-/jwks', { config: exempt('public keys and discovery documents, for any verifier') }, jwks);
+
+  app.get(
+    '/.well-known/openid-configuration',
+    { config: exempt('public keys and discovery documents, for any verifier') },
+    async (_request, reply) =>
+      reply
+        .header('cache-control', DISCOVERY_CACHE_CONTROL)
+        .type('application/json')
+        .send(openidConfiguration(options.settings.externalUrl)),
+  );
+  app.get(
+    '/.well-known/oauth-authorization-server',
+    { config: exempt('public keys and discovery documents, for any verifier') },
+    async (_request, reply) =>
+      reply
+        .header('cache-control', DISCOVERY_CACHE_CONTROL)
+        .type('application/json')
+        .send(authorizationServerMetadata(options.settings.externalUrl)),
   );
 }

@@ -5,7 +5,12 @@ import { ciDeps, type CiDeps } from '../../ci/ci-deps.ts';
 import { pushAccessLevelFor, branchProtectionOf } from '../../ci/protected-refs.ts';
 import { pipelinesForPush } from '../../ci/push-pipelines.ts';
 import { forbidden, TesseraError } from '../../errors/tessera-error.ts';
-import { authorizeGitAccess, type GitAccess, type GitOperation } from '../../git/git-access.ts';
+import {
+  authorizeGitAccess,
+  GIT_OPERATION_PERMISSIONS,
+  type GitAccess,
+  type GitOperation,
+} from '../../git/git-access.ts';
 import { runGitHttpBackend } from '../../git/git-http-backend.ts';
 import { readRefUpdates, type RefUpdate } from '../../git/receive-pack-commands.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
@@ -13,6 +18,7 @@ import { findProjectByFullPath } from '../../store/projects.repository.ts';
 import type { Project } from '../../store/schema.ts';
 import { parseBasicAuthorization, resolveBasicCredentials } from '../../tokens/basic-credentials.ts';
 import { countsAsGuess } from '../../tokens/token-authenticator.ts';
+import { requires, requiresPerRequest } from '../route-permission.ts';
 
 type Service = 'info/refs' | 'git-upload-pack' | 'git-receive-pack';
 
@@ -41,12 +47,18 @@ export async function gitHttpRoutes(
 
   for (let depth = 1; depth <= MAX_NAMESPACE_DEPTH; depth++) {
     const prefix = Array.from({ length: depth }, (_, i) => `/:n${i}`).join('') + '/:repo';
-    app.get(`${prefix}/info/refs`, (request, reply) => serve(context, deps, request, reply, 'info/refs'));
-    app.post(`${prefix}/git-upload-pack`, (request, reply) =>
-      serve(context, deps, request, reply, 'git-upload-pack'),
+    app.get(`${prefix}/info/refs`, { config: INFO_REFS_PERMISSION }, (request, reply) =>
+      serve(context, deps, request, reply, 'info/refs'),
     );
-    app.post(`${prefix}/git-receive-pack`, (request, reply) =>
-      serve(context, deps, request, reply, 'git-receive-pack'),
+    app.post(
+      `${prefix}/git-upload-pack`,
+      { config: requires(GIT_OPERATION_PERMISSIONS.read) },
+      (request, reply) => serve(context, deps, request, reply, 'git-upload-pack'),
+    );
+    app.post(
+      `${prefix}/git-receive-pack`,
+      { config: requires(GIT_OPERATION_PERMISSIONS.write) },
+      (request, reply) => serve(context, deps, request, reply, 'git-receive-pack'),
     );
   }
 }
@@ -62,11 +74,7 @@ async function serve(
   const repo = segments.pop()!;
   if (!repo.endsWith('.git') || repo.length <= 4) return reply.callNotFound();
   const fullPath = [...segments, repo.slice(0, -4)].join('/');
-  const query = request.query as Record<string, unknown>;
-  const operation: GitOperation =
-    service === 'git-receive-pack' || (service === 'info/refs' && query.service === 'git-receive-pack')
-      ? 'write'
-      : 'read';
+  const operation = gitOperationOf(service, request);
 
   const project = await findProjectByFullPath(deps.db, fullPath);
   let access: GitAccess;
@@ -114,6 +122,18 @@ async function serve(
   }
   return reply.status(response.status).headers(response.headers).send(response.body);
 }
+
+/** `info/refs` starts a clone or a push: which one, its `service` parameter says. */
+function gitOperationOf(service: Service, request: FastifyRequest): GitOperation {
+  const query = request.query as Record<string, unknown>;
+  return service === 'git-receive-pack' || (service === 'info/refs' && query.service === 'git-receive-pack')
+    ? 'write'
+    : 'read';
+}
+
+const INFO_REFS_PERMISSION = requiresPerRequest(Object.values(GIT_OPERATION_PERMISSIONS), (request) => [
+  GIT_OPERATION_PERMISSIONS[gitOperationOf('info/refs', request)],
+]);
 
 async function identityOf(context: InstanceContext, request: FastifyRequest) {
   const basic = parseBasicAuthorization(request.headers.authorization);

@@ -23,6 +23,8 @@ import { pageRequest, sendPage } from '../pagination.ts';
 import { presentGroup } from '../presenters/group.presenter.ts';
 import { NamespaceNames } from '../presenters/namespace-names.ts';
 import { PAGINATION, parameters } from '../route-parameters.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 /** `/api/v4/groups`: list the groups the caller can see, show one, create one. Members are in `members.routes.ts`. */
 export async function groupsRoutes(
@@ -39,6 +41,7 @@ export async function groupsRoutes(
   app.get(
     '/api/v4/groups',
     {
+      config: requires(PERMISSIONS.readGroup),
       schema: parameters(
         {
           ...PAGINATION,
@@ -77,14 +80,19 @@ export async function groupsRoutes(
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/v4/groups/:id', async (request) => {
-    const { group } = await authorizeGroup(db, optionalReader(request), request.params.id);
-    return (await present([group]))[0];
-  });
+  app.get<{ Params: { id: string } }>(
+    '/api/v4/groups/:id',
+    { config: requires(PERMISSIONS.readGroup) },
+    async (request) => {
+      const { group } = await authorizeGroup(db, optionalReader(request), request.params.id);
+      return (await present([group]))[0];
+    },
+  );
 
   app.post(
     '/api/v4/groups',
     {
+      config: requires(PERMISSIONS.createGroup),
       schema: parameters(
         {
           name: { type: 'string', required: true, description: 'Name' },
@@ -111,9 +119,13 @@ export async function groupsRoutes(
   );
 
   // Deletion is immediate (no delayed-deletion grace): every credential of the group dies with it.
-  app.delete<{ Params: { id: string } }>('/api/v4/groups/:id', async (request, reply) => {
-    const principal = requireScope(request, WRITE_API);
-    await deleteGroup(teardownDeps(options.context), actingUserOf(request, principal), request.params.id);
-    return reply.status(202).send({ message: '202 Accepted' });
-  });
+  app.delete<{ Params: { id: string } }>(
+    '/api/v4/groups/:id',
+    { config: requires(PERMISSIONS.deleteGroup) },
+    async (request, reply) => {
+      const principal = requireScope(request, WRITE_API);
+      await deleteGroup(teardownDeps(options.context), actingUserOf(request, principal), request.params.id);
+      return reply.status(202).send({ message: '202 Accepted' });
+    },
+  );
 }

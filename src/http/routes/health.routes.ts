@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { RoleReadiness } from '../../runtime/role-readiness.ts';
 import { isReachable, type Db } from '../../store/database.ts';
+import { exempt } from '../route-permission.ts';
 
 /**
  * Liveness (`/-/liveness`, and `/-/health` as before), readiness and Prometheus metrics. Readiness is
@@ -13,7 +14,7 @@ export async function healthRoutes(
   options: { readiness: RoleReadiness; db?: Db; metrics?: Metrics },
 ): Promise<void> {
   // `public`: probes carry no token, and the AI gateway's Cloud Connector auth skips public routes.
-  const probe = { config: { public: true } };
+  const probe = { config: { public: true, ...exempt('a probe, answered to anyone') } };
   app.get('/-/liveness', probe, async () => ({ status: 'ok' }));
   app.get('/-/health', probe, async () => ({ status: 'ok' }));
 
@@ -30,9 +31,13 @@ export async function healthRoutes(
 
   const metrics = options.metrics;
   if (metrics) {
-    app.get('/metrics', async (_request, reply) => {
-      const body = await metrics.registry.metrics();
-      return reply.type(metrics.registry.contentType).send(body);
-    });
+    app.get(
+      '/metrics',
+      { config: exempt('Prometheus metrics, for the scraper on the operator’s network') },
+      async (_request, reply) => {
+        const body = await metrics.registry.metrics();
+        return reply.type(metrics.registry.contentType).send(body);
+      },
+    );
   }
 }

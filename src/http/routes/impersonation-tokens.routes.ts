@@ -14,6 +14,8 @@ import { PAGINATION, parameters } from '../route-parameters.ts';
 import { presentAccessToken } from '../presenters/access-token.presenter.ts';
 import { NEW_TOKEN_PARAMETERS, newTokenRequest, numericId } from './access-token-request.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 type UserParams = { Params: { user_id: string } };
 type TokenParams = { Params: { user_id: string; impersonation_token_id: string } };
@@ -32,6 +34,7 @@ export async function impersonationTokensRoutes(
   app.get<UserParams>(
     BASE,
     {
+      config: requires(PERMISSIONS.readImpersonationToken),
       schema: parameters(
         {
           ...PAGINATION,
@@ -69,7 +72,10 @@ export async function impersonationTokensRoutes(
 
   app.post<UserParams>(
     BASE,
-    { ...CREATES_CREDENTIAL, schema: NEW_TOKEN_PARAMETERS },
+    {
+      config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.createImpersonationToken) },
+      schema: NEW_TOKEN_PARAMETERS,
+    },
     async (request, reply) => {
       const principal = requireScope(request, WRITE_API);
       const issued = await createImpersonationToken(
@@ -83,25 +89,33 @@ export async function impersonationTokensRoutes(
     },
   );
 
-  app.get<TokenParams>(`${BASE}/:impersonation_token_id`, async (request) => {
-    const principal = requireScope(request, READ_API);
-    const { user_id: userId, impersonation_token_id: tokenId } = request.params;
-    return presentAccessToken(
-      await findImpersonationToken(deps, principal.user, numericId(userId), numericId(tokenId)),
-      clock,
-    );
-  });
+  app.get<TokenParams>(
+    `${BASE}/:impersonation_token_id`,
+    { config: requires(PERMISSIONS.readImpersonationToken) },
+    async (request) => {
+      const principal = requireScope(request, READ_API);
+      const { user_id: userId, impersonation_token_id: tokenId } = request.params;
+      return presentAccessToken(
+        await findImpersonationToken(deps, principal.user, numericId(userId), numericId(tokenId)),
+        clock,
+      );
+    },
+  );
 
-  app.delete<TokenParams>(`${BASE}/:impersonation_token_id`, async (request, reply) => {
-    const principal = requireScope(request, WRITE_API);
-    const { user_id: userId, impersonation_token_id: tokenId } = request.params;
-    await revokeImpersonationToken(
-      deps,
-      actorOf(request),
-      principal.user,
-      numericId(userId),
-      numericId(tokenId),
-    );
-    return reply.status(204).send();
-  });
+  app.delete<TokenParams>(
+    `${BASE}/:impersonation_token_id`,
+    { config: requires(PERMISSIONS.revokeImpersonationToken) },
+    async (request, reply) => {
+      const principal = requireScope(request, WRITE_API);
+      const { user_id: userId, impersonation_token_id: tokenId } = request.params;
+      await revokeImpersonationToken(
+        deps,
+        actorOf(request),
+        principal.user,
+        numericId(userId),
+        numericId(tokenId),
+      );
+      return reply.status(204).send();
+    },
+  );
 }

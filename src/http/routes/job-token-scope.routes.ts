@@ -18,6 +18,8 @@ import { presentNamespace } from '../presenters/project.presenter.ts';
 import { NamespaceNames } from '../presenters/namespace-names.ts';
 import { presentProject } from '../presenters/project.presenter.ts';
 import { PAGINATION, parameters } from '../route-parameters.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 type Params = { id: string };
 
@@ -37,13 +39,14 @@ export async function jobTokenScopeRoutes(
     actingUserOf(request, requireScope(request, scopes));
   const base = '/api/v4/projects/:id/job_token_scope';
 
-  app.get<{ Params: Params }>(base, async (request) =>
+  app.get<{ Params: Params }>(base, { config: requires(PERMISSIONS.readJobTokenScope) }, async (request) =>
     jobTokenScope(deps, acting(request, READ_API), request.params.id),
   );
 
   app.patch<{ Params: Params }>(
     base,
     {
+      config: requires(PERMISSIONS.updateJobTokenScope),
       schema: parameters(
         {
           enabled: {
@@ -65,7 +68,10 @@ export async function jobTokenScopeRoutes(
 
   app.get<{ Params: Params }>(
     `${base}/allowlist`,
-    { schema: parameters(PAGINATION, { in: 'query' }) },
+    {
+      config: requires(PERMISSIONS.readJobTokenScopeAllowlist),
+      schema: parameters(PAGINATION, { in: 'query' }),
+    },
     async (request, reply) => {
       const projects = await allowlistedProjects(deps, acting(request, READ_API), request.params.id);
       const names = new NamespaceNames(db);
@@ -82,6 +88,7 @@ export async function jobTokenScopeRoutes(
   app.post<{ Params: Params }>(
     `${base}/allowlist`,
     {
+      config: requires(PERMISSIONS.createJobTokenScopeAllowlist),
       schema: parameters(
         {
           target_project_id: {
@@ -103,6 +110,7 @@ export async function jobTokenScopeRoutes(
 
   app.delete<{ Params: Params & { target_project_id: string } }>(
     `${base}/allowlist/:target_project_id`,
+    { config: requires(PERMISSIONS.deleteJobTokenScopeAllowlist) },
     async (request, reply) => {
       const id = requiredInteger(request.params, 'target_project_id');
       await removeFromAllowlist(deps, acting(request, WRITE_API), request.params.id, { type: 'project', id });
@@ -112,7 +120,10 @@ export async function jobTokenScopeRoutes(
 
   app.get<{ Params: Params }>(
     `${base}/groups_allowlist`,
-    { schema: parameters(PAGINATION, { in: 'query' }) },
+    {
+      config: requires(PERMISSIONS.readJobTokenScopeAllowlist),
+      schema: parameters(PAGINATION, { in: 'query' }),
+    },
     async (request, reply) => {
       const groups = await allowlistedGroups(deps, acting(request, READ_API), request.params.id);
       return sendArrayPage(
@@ -127,6 +138,7 @@ export async function jobTokenScopeRoutes(
   app.post<{ Params: Params }>(
     `${base}/groups_allowlist`,
     {
+      config: requires(PERMISSIONS.createJobTokenScopeAllowlist),
       schema: parameters(
         {
           target_group_id: {
@@ -148,6 +160,7 @@ export async function jobTokenScopeRoutes(
 
   app.delete<{ Params: Params & { target_group_id: string } }>(
     `${base}/groups_allowlist/:target_group_id`,
+    { config: requires(PERMISSIONS.deleteJobTokenScopeAllowlist) },
     async (request, reply) => {
       const id = requiredInteger(request.params, 'target_group_id');
       await removeFromAllowlist(deps, acting(request, WRITE_API), request.params.id, { type: 'group', id });
@@ -157,7 +170,7 @@ export async function jobTokenScopeRoutes(
 
   app.get<{ Params: Params }>(
     `${base}/authorizations`,
-    { schema: parameters(PAGINATION, { in: 'query' }) },
+    { config: requires(PERMISSIONS.readJobTokenScope), schema: parameters(PAGINATION, { in: 'query' }) },
     async (request, reply) =>
       sendArrayPage(
         request,

@@ -14,6 +14,8 @@ import { optionalReader } from '../optional-reader.ts';
 import { pageRequest, sendPage } from '../pagination.ts';
 import { PAGINATION, parameters, NO_PARAMETERS } from '../route-parameters.ts';
 import { jobView } from './ci-job-view.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { exempt, requires } from '../route-permission.ts';
 
 const STATUSES: readonly JobStatus[] = [
   'created',
@@ -33,17 +35,27 @@ export async function jobsRoutes(app: FastifyInstance, options: { context: Insta
   const { db } = deps;
   const url = deps.settings.externalUrl;
 
-  app.get('/api/v4/job', { config: { jobToken: 'self' } }, async (request) => {
-    const principal = request.principal;
-    if (principal?.credential.kind !== 'ci_job_token') throw unauthorized();
-    const job = authenticatedJob(principal) ?? (await findJobById(db, Number(principal.credential.id)));
-    if (!job) throw unauthorized();
-    return jobView(db, job, url, { user: principal.user, recent: true });
-  });
+  app.get(
+    '/api/v4/job',
+    {
+      config: {
+        jobToken: 'self',
+        ...exempt('a CI job token asks about its own job; no other credential is answered'),
+      },
+    },
+    async (request) => {
+      const principal = request.principal;
+      if (principal?.credential.kind !== 'ci_job_token') throw unauthorized();
+      const job = authenticatedJob(principal) ?? (await findJobById(db, Number(principal.credential.id)));
+      if (!job) throw unauthorized();
+      return jobView(db, job, url, { user: principal.user, recent: true });
+    },
+  );
 
   app.get<{ Params: { id: string } }>(
     '/api/v4/projects/:id/jobs',
     {
+      config: requires(PERMISSIONS.readJob),
       schema: parameters(
         {
           ...PAGINATION,
@@ -90,18 +102,24 @@ export async function jobsRoutes(app: FastifyInstance, options: { context: Insta
     return job;
   };
 
-  app.get<{ Params: Params }>('/api/v4/projects/:id/jobs/:job_id', async (request) =>
-    jobView(db, await readableJob(request, request.params), url),
+  app.get<{ Params: Params }>(
+    '/api/v4/projects/:id/jobs/:job_id',
+    { config: requires(PERMISSIONS.readJob) },
+    async (request) => jobView(db, await readableJob(request, request.params), url),
   );
 
-  app.get<{ Params: Params }>('/api/v4/projects/:id/jobs/:job_id/trace', async (request, reply) => {
-    const job = await readableJob(request, request.params);
-    return reply.type('text/plain; charset=utf-8').send(job.trace);
-  });
+  app.get<{ Params: Params }>(
+    '/api/v4/projects/:id/jobs/:job_id/trace',
+    { config: requires(PERMISSIONS.readJob) },
+    async (request, reply) => {
+      const job = await readableJob(request, request.params);
+      return reply.type('text/plain; charset=utf-8').send(job.trace);
+    },
+  );
 
   app.post<{ Params: Params }>(
     '/api/v4/projects/:id/jobs/:job_id/cancel',
-    { schema: NO_PARAMETERS },
+    { config: requires(PERMISSIONS.updateJob), schema: NO_PARAMETERS },
     async (request) => {
       const principal = requireScope(request, WRITE_API);
       const { project } = await authorizeProject(db, principal.user, request.params.id, canWriteRepository);

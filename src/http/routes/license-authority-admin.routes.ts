@@ -15,12 +15,16 @@ import { unauthorized } from '../../errors/tessera-error.ts';
 import { apiParams, optionalString, requiredInteger, requiredString } from '../api-params.ts';
 import { presentedToken } from '../authenticate.ts';
 import { parameters, NO_PARAMETERS } from '../route-parameters.ts';
+import { exempt } from '../route-permission.ts';
 
 const ADMIN_ACTOR = (request: FastifyRequest): Actor => ({
   userId: null,
   name: 'license-authority-admin',
   ip: request.ip,
 });
+
+/** The vendor's own operators, with the authority's admin token: no user of any instance reaches these. */
+const ADMIN_ONLY = exempt('the license authority’s admin API: its own admin token is the credential');
 
 /**
  * The license authority's admin API, under `/api/v1/admin/`, authenticated by the authority's admin
@@ -39,6 +43,7 @@ export async function licenseAuthorityAdminRoutes(
   app.post(
     '/api/v1/admin/licenses',
     {
+      config: ADMIN_ONLY,
       schema: parameters(
         {
           licensee: { type: 'string', required: true, description: 'Who the license is for' },
@@ -65,21 +70,26 @@ export async function licenseAuthorityAdminRoutes(
     },
   );
 
-  app.get('/api/v1/admin/licenses', async () => listLicenses(deps));
+  app.get('/api/v1/admin/licenses', { config: ADMIN_ONLY }, async () => listLicenses(deps));
 
-  app.get('/api/v1/admin/licenses/:id', async (request) =>
+  app.get('/api/v1/admin/licenses/:id', { config: ADMIN_ONLY }, async (request) =>
     showLicense(deps, requiredInteger(request.params as Record<string, unknown>, 'id')),
   );
 
-  app.post('/api/v1/admin/licenses/:id/revoke', { schema: NO_PARAMETERS }, async (request) =>
-    revokeLicense(
-      deps,
-      ADMIN_ACTOR(request),
-      requiredInteger(request.params as Record<string, unknown>, 'id'),
-    ),
+  app.post(
+    '/api/v1/admin/licenses/:id/revoke',
+    { config: ADMIN_ONLY, schema: NO_PARAMETERS },
+    async (request) =>
+      revokeLicense(
+        deps,
+        ADMIN_ACTOR(request),
+        requiredInteger(request.params as Record<string, unknown>, 'id'),
+      ),
   );
 
-  app.post('/api/v1/admin/signing_keys/rotate', { schema: NO_PARAMETERS }, async (request) =>
-    deps.keys.rotate(LICENSE_AUTHORITY_KEY_ROLE, ADMIN_ACTOR(request)),
+  app.post(
+    '/api/v1/admin/signing_keys/rotate',
+    { config: ADMIN_ONLY, schema: NO_PARAMETERS },
+    async (request) => deps.keys.rotate(LICENSE_AUTHORITY_KEY_ROLE, ADMIN_ACTOR(request)),
   );
 }

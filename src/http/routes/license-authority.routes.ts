@@ -13,6 +13,7 @@ import { JWKS_CACHE_CONTROL } from '../../keys/jwks.ts';
 import { apiParams } from '../api-params.ts';
 import { presentedToken } from '../authenticate.ts';
 import { parameters } from '../route-parameters.ts';
+import { exempt } from '../route-permission.ts';
 
 /**
  * What instances and verifiers call on the license authority: discovery and JWKS, activation
@@ -25,19 +26,26 @@ export async function licenseAuthorityRoutes(
 ): Promise<void> {
   const { deps } = options;
 
-  app.get('/.well-known/openid-configuration', async (_request, reply) =>
-    reply.header('cache-control', 'max-age=3600, public').send(authorityDiscovery(deps.issuer)),
+  app.get(
+    '/.well-known/openid-configuration',
+    { config: exempt('the license authority’s public keys and discovery document') },
+    async (_request, reply) =>
+      reply.header('cache-control', 'max-age=3600, public').send(authorityDiscovery(deps.issuer)),
   );
-  app.get(AUTHORITY_JWKS_PATH, async (_request, reply) =>
-    reply
-      .header('cache-control', JWKS_CACHE_CONTROL)
-      .type('application/json')
-      .send(await deps.keys.jwks(LICENSE_AUTHORITY_KEY_ROLE)),
+  app.get(
+    AUTHORITY_JWKS_PATH,
+    { config: exempt('the license authority’s public keys and discovery document') },
+    async (_request, reply) =>
+      reply
+        .header('cache-control', JWKS_CACHE_CONTROL)
+        .type('application/json')
+        .send(await deps.keys.jwks(LICENSE_AUTHORITY_KEY_ROLE)),
   );
 
   app.post(
     '/api/v1/activate',
     {
+      config: exempt('the license authority: an activation code is the credential'),
       schema: parameters(
         {
           activation_code: {
@@ -64,6 +72,7 @@ export async function licenseAuthorityRoutes(
   app.post(
     '/api/v1/instance_tokens',
     {
+      config: exempt('the license authority: the instance’s license key is the credential'),
       schema: parameters(
         {
           instance_id: { type: 'string', required: true, description: 'The instance asking for a token' },

@@ -17,6 +17,8 @@ import { optionalReader } from '../optional-reader.ts';
 import { sendArrayPage } from '../pagination.ts';
 import { presentMember } from '../presenters/member.presenter.ts';
 import { PAGINATION, parameters } from '../route-parameters.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 type Params = { id: string; user_id?: string };
 
@@ -46,6 +48,7 @@ export async function membersRoutes(
       app.get<{ Params: Params }>(
         `${base}${suffix}`,
         {
+          config: requires(PERMISSIONS.readMember),
           schema: parameters(
             {
               ...PAGINATION,
@@ -66,15 +69,20 @@ export async function membersRoutes(
           );
         },
       );
-      app.get<{ Params: Params }>(`${base}${suffix}/:user_id`, async (request) => {
-        const members = await list(db, await target(optionalReader(request), request.params.id));
-        return presentMember(memberOf(members, request.params.user_id), url);
-      });
+      app.get<{ Params: Params }>(
+        `${base}${suffix}/:user_id`,
+        { config: requires(PERMISSIONS.readMember) },
+        async (request) => {
+          const members = await list(db, await target(optionalReader(request), request.params.id));
+          return presentMember(memberOf(members, request.params.user_id), url);
+        },
+      );
     }
 
     app.post<{ Params: Params }>(
       base,
       {
+        config: requires(PERMISSIONS.createMember),
         schema: parameters(
           {
             user_id: { type: 'integer', required: true, description: 'The user to add' },
@@ -107,6 +115,7 @@ export async function membersRoutes(
     app.put<{ Params: Params }>(
       `${base}/:user_id`,
       {
+        config: requires(PERMISSIONS.updateMember),
         schema: parameters(
           {
             access_level: {
@@ -132,12 +141,16 @@ export async function membersRoutes(
       },
     );
 
-    app.delete<{ Params: Params }>(`${base}/:user_id`, async (request, reply) => {
-      const by = acting(request);
-      const on = await target(by.user, request.params.id);
-      await removeMember(db, clock, by, on, userIdParam(request.params.user_id));
-      return reply.status(204).send();
-    });
+    app.delete<{ Params: Params }>(
+      `${base}/:user_id`,
+      { config: requires(PERMISSIONS.deleteMember) },
+      async (request, reply) => {
+        const by = acting(request);
+        const on = await target(by.user, request.params.id);
+        await removeMember(db, clock, by, on, userIdParam(request.params.user_id));
+        return reply.status(204).send();
+      },
+    );
   }
 }
 

@@ -26,6 +26,7 @@ import {
   plainErrorPage,
 } from './oauth-pages.ts';
 import { declaredView, parameters } from '../route-parameters.ts';
+import { exempt } from '../route-permission.ts';
 
 type Params = Record<string, unknown>;
 
@@ -134,12 +135,18 @@ export async function oauthAuthorizeRoutes(
 
   app.get(
     '/oauth/authorize',
-    { schema: parameters(AUTHORIZATION_REQUEST, { in: 'query' }) },
+    {
+      config: exempt('the OAuth consent page: a signed-in browser session answers it, never a token'),
+      schema: parameters(AUTHORIZATION_REQUEST, { in: 'query' }),
+    },
     (request, reply) => authorize(request, reply, declaredView(request, (request.query ?? {}) as Params)),
   );
   app.post(
     '/oauth/authorize',
-    { schema: parameters({ ...AUTHORIZATION_REQUEST, ...DECISION }, { in: 'body' }) },
+    {
+      config: exempt('the OAuth consent page: a signed-in browser session answers it, never a token'),
+      schema: parameters({ ...AUTHORIZATION_REQUEST, ...DECISION }, { in: 'body' }),
+    },
     (request, reply) => {
       const body = declaredView(request, (request.body ?? {}) as Params);
       // A decision must be explicit: a form post without one is neither approval nor denial.
@@ -151,6 +158,7 @@ export async function oauthAuthorizeRoutes(
   app.get(
     '/oauth/device',
     {
+      config: exempt('the OAuth consent page: a signed-in browser session answers it, never a token'),
       schema: parameters(
         { user_code: { type: 'string', description: 'The code the device shows' } },
         { in: 'query' },
@@ -186,6 +194,7 @@ export async function oauthAuthorizeRoutes(
   app.post(
     '/oauth/device',
     {
+      config: exempt('the OAuth consent page: a signed-in browser session answers it, never a token'),
       schema: parameters(
         {
           user_code: { type: 'string', required: true, description: 'The code the device shows' },

@@ -10,6 +10,7 @@ import { SESSION_COOKIE, sessionCookieOptions, sessionDepsFor } from '../session
 import { sendPage } from './oauth-authorize.routes.ts';
 import { endSessionConfirmPage, plainErrorPage, signedOutPage } from './oauth-pages.ts';
 import { parameters } from '../route-parameters.ts';
+import { exempt } from '../route-permission.ts';
 
 export const END_SESSION_PATH = '/oauth/logout';
 
@@ -78,6 +79,7 @@ export async function oauthLogoutRoutes(
   app.get(
     END_SESSION_PATH,
     {
+      config: exempt('OpenID Connect logout: ends the browser session the ID token names'),
       schema: parameters(
         {
           id_token_hint: { type: 'string', description: 'An ID token the person was given' },
@@ -97,6 +99,7 @@ export async function oauthLogoutRoutes(
   app.post(
     END_SESSION_PATH,
     {
+      config: exempt('OpenID Connect logout: ends the browser session the ID token names'),
       schema: parameters(
         {
           id_token_hint: { type: 'string', description: 'An ID token the person was given' },

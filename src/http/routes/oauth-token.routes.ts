@@ -22,6 +22,7 @@ import {
   repeated,
 } from './oauth-request.ts';
 import { parameters } from '../route-parameters.ts';
+import { exempt } from '../route-permission.ts';
 
 /**
  * The OAuth endpoints clients call directly, at the platform's paths: the token endpoint (authorization
@@ -46,6 +47,7 @@ export async function oauthTokenRoutes(
   app.post(
     '/oauth/token',
     {
+      config: exempt('the OAuth 2 token exchange: the client and its grant are the credentials'),
       schema: parameters(
         {
           client_id: { type: 'string', description: 'The client, when not authenticated with HTTP Basic' },
@@ -132,6 +134,7 @@ export async function oauthTokenRoutes(
   app.post(
     '/oauth/revoke',
     {
+      config: exempt('OAuth 2 revocation: the client authenticates itself and names the token'),
       schema: parameters(
         {
           client_id: { type: 'string', description: 'The client, when not authenticated with HTTP Basic' },
@@ -154,6 +157,7 @@ export async function oauthTokenRoutes(
   app.post(
     '/oauth/introspect',
     {
+      config: exempt('OAuth 2 introspection: the client authenticates itself and names the token'),
       schema: parameters(
         {
           client_id: { type: 'string', description: 'The client, when not authenticated with HTTP Basic' },
@@ -175,6 +179,7 @@ export async function oauthTokenRoutes(
   app.post(
     '/oauth/authorize_device',
     {
+      config: exempt('the device grant’s start: the client asks for a user code'),
       schema: parameters(
         {
           client_id: { type: 'string', description: 'The client, when not authenticated with HTTP Basic' },

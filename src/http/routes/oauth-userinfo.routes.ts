@@ -3,6 +3,7 @@ import type { InstanceContext } from '../../runtime/instance-context.ts';
 import { OAuthError } from '../../tokens/oauth/oauth-error.ts';
 import { userinfoClaims } from '../../tokens/oauth/oidc-claims.ts';
 import { installOAuthErrorHandler, noStore } from './oauth-request.ts';
+import { exempt } from '../route-permission.ts';
 
 /**
  * `GET|POST /oauth/userinfo` (OpenID Connect Core §5.3): the claims of the user an OAuth access token
@@ -26,6 +27,14 @@ export async function oauthUserinfoRoutes(
       throw new OAuthError('insufficient_scope', 'The openid scope is required.');
     return userinfoClaims(principal.user, scopes, externalUrl);
   };
-  app.get('/oauth/userinfo', userinfo);
-  app.post('/oauth/userinfo', userinfo);
+  app.get(
+    '/oauth/userinfo',
+    { config: exempt('OpenID Connect userinfo: answered to OAuth access tokens by their openid scope') },
+    userinfo,
+  );
+  app.post(
+    '/oauth/userinfo',
+    { config: exempt('OpenID Connect userinfo: answered to OAuth access tokens by their openid scope') },
+    userinfo,
+  );
 }

@@ -20,6 +20,8 @@ import { presentPipeline } from '../presenters/ci.presenter.ts';
 import { presentUserBasic } from '../presenters/user.presenter.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
 import { PAGINATION, parameters } from '../route-parameters.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { exempt, requires } from '../route-permission.ts';
 
 type TriggerParams = { Params: { id: string; trigger_id: string } };
 
@@ -50,7 +52,7 @@ export async function pipelineTriggersRoutes(
   app.post<{ Params: { id: string } }>(
     '/api/v4/projects/:id/triggers',
     {
-      ...CREATES_CREDENTIAL,
+      config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.createTrigger) },
       schema: parameters(
         { description: { type: 'string', required: true, description: 'Description of the trigger' } },
         { in: 'body' },
@@ -67,7 +69,7 @@ export async function pipelineTriggersRoutes(
 
   app.get<{ Params: { id: string } }>(
     '/api/v4/projects/:id/triggers',
-    { schema: parameters(PAGINATION, { in: 'query' }) },
+    { config: requires(PERMISSIONS.readTrigger), schema: parameters(PAGINATION, { in: 'query' }) },
     async (request, reply) => {
       const principal = requireScope(request, READ_API);
       const acting = actingUserOf(request, principal);
@@ -79,28 +81,37 @@ export async function pipelineTriggersRoutes(
     },
   );
 
-  app.delete<TriggerParams>('/api/v4/projects/:id/triggers/:trigger_id', async (request, reply) => {
-    const principal = requireScope(request, WRITE_API);
-    const triggerId = requiredInteger(request.params, 'trigger_id');
-    await deleteProjectTrigger(deps, actingUserOf(request, principal), request.params.id, triggerId);
-    return reply.status(204).send();
-  });
+  app.delete<TriggerParams>(
+    '/api/v4/projects/:id/triggers/:trigger_id',
+    { config: requires(PERMISSIONS.deleteTrigger) },
+    async (request, reply) => {
+      const principal = requireScope(request, WRITE_API);
+      const triggerId = requiredInteger(request.params, 'trigger_id');
+      await deleteProjectTrigger(deps, actingUserOf(request, principal), request.params.id, triggerId);
+      return reply.status(204).send();
+    },
+  );
 
-  app.get<TriggerParams>('/api/v4/projects/:id/triggers/:trigger_id', async (request) => {
-    const principal = requireScope(request, READ_API);
-    const triggerId = requiredInteger(request.params, 'trigger_id');
-    const trigger = await findProjectTrigger(
-      deps,
-      actingUserOf(request, principal),
-      request.params.id,
-      triggerId,
-    );
-    return present(trigger, await ownerOf(trigger));
-  });
+  app.get<TriggerParams>(
+    '/api/v4/projects/:id/triggers/:trigger_id',
+    { config: requires(PERMISSIONS.readTrigger) },
+    async (request) => {
+      const principal = requireScope(request, READ_API);
+      const triggerId = requiredInteger(request.params, 'trigger_id');
+      const trigger = await findProjectTrigger(
+        deps,
+        actingUserOf(request, principal),
+        request.params.id,
+        triggerId,
+      );
+      return present(trigger, await ownerOf(trigger));
+    },
+  );
 
   app.put<TriggerParams>(
     '/api/v4/projects/:id/triggers/:trigger_id',
     {
+      config: requires(PERMISSIONS.updateTrigger),
       schema: parameters(
         { description: { type: 'string', description: 'Description of the trigger' } },
         { in: 'body' },
@@ -136,6 +147,9 @@ export async function pipelineTriggersRoutes(
   app.post<{ Params: { id: string } }>(
     '/api/v4/projects/:id/trigger/pipeline',
     {
+      config: exempt(
+        'authenticated by the trigger token (or CI job token) it is given, not by the caller’s token',
+      ),
       schema: parameters(
         {
           token: { type: 'string', required: true, description: 'The trigger token, or a CI job token' },
@@ -153,6 +167,9 @@ export async function pipelineTriggersRoutes(
   app.post<{ Params: { id: string; ref: string } }>(
     '/api/v4/projects/:id/ref/:ref/trigger/pipeline',
     {
+      config: exempt(
+        'authenticated by the trigger token (or CI job token) it is given, not by the caller’s token',
+      ),
       schema: parameters(
         {
           token: { type: 'string', required: true, description: 'The trigger token, or a CI job token' },

@@ -17,6 +17,8 @@ import { pageRequest, sendArrayPage, sendPage } from '../pagination.ts';
 import { presentPipeline, presentPipelineBasic } from '../presenters/ci.presenter.ts';
 import { jobView } from './ci-job-view.ts';
 import { PAGINATION, parameters, NO_PARAMETERS } from '../route-parameters.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 const STATUSES: readonly PipelineStatus[] = [
   'created',
@@ -49,6 +51,7 @@ export async function pipelinesRoutes(
   app.get<{ Params: { id: string } }>(
     '/api/v4/projects/:id/pipelines',
     {
+      config: requires(PERMISSIONS.readPipeline),
       schema: parameters(
         {
           ...PAGINATION,
@@ -94,7 +97,7 @@ export async function pipelinesRoutes(
 
   app.get<{ Params: Params }>(
     '/api/v4/projects/:id/pipelines/:pipeline_id',
-    { config: { jobToken: 'project' } },
+    { config: { jobToken: 'project', ...requires(PERMISSIONS.readPipeline) } },
     async (request) => {
       const { project, pipeline } = await readablePipeline(optionalReader(request), request.params);
       const user = pipeline.user_id === null ? undefined : await findUserById(db, pipeline.user_id);
@@ -104,7 +107,7 @@ export async function pipelinesRoutes(
 
   app.get<{ Params: Params }>(
     '/api/v4/projects/:id/pipelines/:pipeline_id/jobs',
-    { schema: parameters(PAGINATION, { in: 'query' }) },
+    { config: requires(PERMISSIONS.readPipeline), schema: parameters(PAGINATION, { in: 'query' }) },
     async (request, reply) => {
       const { pipeline } = await readablePipeline(optionalReader(request), request.params);
       const jobs = await listPipelineJobs(db, pipeline.id);
@@ -115,6 +118,7 @@ export async function pipelinesRoutes(
   app.post<{ Params: { id: string } }>(
     '/api/v4/projects/:id/pipeline',
     {
+      config: requires(PERMISSIONS.createPipeline),
       schema: parameters(
         {
           ref: { type: 'string', required: true, description: 'Branch or tag to run the pipeline on' },
@@ -142,7 +146,7 @@ export async function pipelinesRoutes(
 
   app.post<{ Params: Params }>(
     '/api/v4/projects/:id/pipelines/:pipeline_id/cancel',
-    { schema: NO_PARAMETERS },
+    { config: requires(PERMISSIONS.updatePipeline), schema: NO_PARAMETERS },
     async (request) => {
       const principal = requireScope(request, WRITE_API);
       const { project } = await authorizeProject(db, principal.user, request.params.id, canWriteRepository);

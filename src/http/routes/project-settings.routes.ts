@@ -22,6 +22,8 @@ import { actingUserOf, requireScope, WRITE_API } from '../authenticate.ts';
 import { NamespaceNames } from '../presenters/namespace-names.ts';
 import { presentProject } from '../presenters/project.presenter.ts';
 import { parameters } from '../route-parameters.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 /**
  * `PUT /api/v4/projects/:id` (maintainers; `visibility` owners): `visibility`; the CI settings
@@ -40,6 +42,7 @@ export async function projectSettingsRoutes(
   app.put<{ Params: { id: string } }>(
     '/api/v4/projects/:id',
     {
+      config: requires(PERMISSIONS.updateProject),
       schema: parameters(
         {
           visibility: { type: 'string', enum: VISIBILITIES, description: 'Visibility (owners only)' },

@@ -28,6 +28,8 @@ import { pageRequest, sendPage } from '../pagination.ts';
 import { NamespaceNames } from '../presenters/namespace-names.ts';
 import { presentProject } from '../presenters/project.presenter.ts';
 import { PAGINATION, parameters } from '../route-parameters.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 /** `/api/v4/projects`: list what the caller can see, show one (404 when hidden), create one. Members are in `members.routes.ts`. */
 export async function projectsRoutes(
@@ -51,6 +53,7 @@ export async function projectsRoutes(
   app.get(
     '/api/v4/projects',
     {
+      config: requires(PERMISSIONS.readProject),
       schema: parameters(
         {
           ...PAGINATION,
@@ -91,18 +94,23 @@ export async function projectsRoutes(
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/v4/projects/:id', async (request) => {
-    const { project, facts } = await authorizeProject(db, optionalReader(request), request.params.id);
-    const shown = (await present([project]))[0]!;
-    // The legacy runner registration token, for those who manage the project, as the platform shows it.
-    if (!canManageProject(facts)) return shown;
-    const allowed = await registrationTokensAllowed(db);
-    return { ...shown, runners_token: allowed ? await projectRegistrationToken(ci, project) : null };
-  });
+  app.get<{ Params: { id: string } }>(
+    '/api/v4/projects/:id',
+    { config: requires(PERMISSIONS.readProject) },
+    async (request) => {
+      const { project, facts } = await authorizeProject(db, optionalReader(request), request.params.id);
+      const shown = (await present([project]))[0]!;
+      // The legacy runner registration token, for those who manage the project, as the platform shows it.
+      if (!canManageProject(facts)) return shown;
+      const allowed = await registrationTokensAllowed(db);
+      return { ...shown, runners_token: allowed ? await projectRegistrationToken(ci, project) : null };
+    },
+  );
 
   app.post(
     '/api/v4/projects',
     {
+      config: requires(PERMISSIONS.createProject),
       schema: parameters(
         {
           name: { type: 'string', description: 'Name (required unless path is given)' },
@@ -145,11 +153,15 @@ export async function projectsRoutes(
   );
 
   // Deletion is immediate (no delayed-deletion grace): every credential of the project dies with it.
-  app.delete<{ Params: { id: string } }>('/api/v4/projects/:id', async (request, reply) => {
-    const principal = requireScope(request, WRITE_API);
-    await deleteProject(teardownDeps(options.context), actingUserOf(request, principal), request.params.id);
-    return reply.status(202).send({ message: '202 Accepted' });
-  });
+  app.delete<{ Params: { id: string } }>(
+    '/api/v4/projects/:id',
+    { config: requires(PERMISSIONS.deleteProject) },
+    async (request, reply) => {
+      const principal = requireScope(request, WRITE_API);
+      await deleteProject(teardownDeps(options.context), actingUserOf(request, principal), request.params.id);
+      return reply.status(202).send({ message: '202 Accepted' });
+    },
+  );
 }
 
 /** `membership=true` (any level) or `min_access_level=N`: the lowest level a listed project must give the caller. */

@@ -11,6 +11,8 @@ import { apiParams, optionalInteger, requiredString } from '../api-params.ts';
 import { actingUserOf, READ_API, requireScope, WRITE_API } from '../authenticate.ts';
 import { sendArrayPage } from '../pagination.ts';
 import { PAGINATION, parameters } from '../route-parameters.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 const DESCRIPTIONS: Record<number, string> = {
   0: 'No one',
@@ -48,7 +50,7 @@ export async function protectedBranchesRoutes(
 
   app.get<{ Params: { id: string } }>(
     '/api/v4/projects/:id/protected_branches',
-    { schema: parameters(PAGINATION, { in: 'query' }) },
+    { config: requires(PERMISSIONS.readProtectedBranch), schema: parameters(PAGINATION, { in: 'query' }) },
     async (request, reply) => {
       const principal = requireScope(request, READ_API);
       const acting = actingUserOf(request, principal);
@@ -60,6 +62,7 @@ export async function protectedBranchesRoutes(
   app.post<{ Params: { id: string } }>(
     '/api/v4/projects/:id/protected_branches',
     {
+      config: requires(PERMISSIONS.protectBranch),
       schema: parameters(
         {
           name: { type: 'string', required: true, description: 'Branch name or wildcard' },
@@ -84,6 +87,7 @@ export async function protectedBranchesRoutes(
 
   app.delete<{ Params: { id: string; name: string } }>(
     '/api/v4/projects/:id/protected_branches/:name',
+    { config: requires(PERMISSIONS.protectBranch) },
     async (request, reply) => {
       const principal = requireScope(request, WRITE_API);
       const acting = actingUserOf(request, principal);

@@ -11,6 +11,8 @@ import {
 import { parseBasicAuthorization } from '../../tokens/basic-credentials.ts';
 import { countsAsGuess } from '../../tokens/token-authenticator.ts';
 import { declaredView, parameters } from '../route-parameters.ts';
+import { requiresPerRequest } from '../route-permission.ts';
+import { permissionsForRegistryRequest, REGISTRY_PERMISSIONS } from '../../registry/registry-permissions.ts';
 
 /** The registry's error body (`{errors: [{code, message}]}`), which docker and skopeo print. */
 function registryError(reply: FastifyReply, status: number, code: string, message: string) {
@@ -55,6 +57,9 @@ export async function registryAuthRoutes(
   app.get(
     '/jwt/auth',
     {
+      config: requiresPerRequest(REGISTRY_PERMISSIONS, (request) =>
+        permissionsForRegistryRequest((request.query as Record<string, unknown> | undefined)?.scope),
+      ),
       schema: parameters(
         {
           service: { type: 'string', required: true, description: 'The registry the token is for' },

@@ -11,6 +11,8 @@ import { optionalReader } from '../optional-reader.ts';
 import { sendArrayPage } from '../pagination.ts';
 import { PAGINATION, parameters } from '../route-parameters.ts';
 import { presentBranch } from '../presenters/branch.presenter.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 /** `/api/v4/projects/:id/repository/branches`: read-only, for people and for CI job tokens. */
 export async function repositoryBranchesRoutes(
@@ -27,7 +29,7 @@ export async function repositoryBranchesRoutes(
   app.get<{ Params: { id: string } }>(
     '/api/v4/projects/:id/repository/branches',
     {
-      config: { jobToken: 'project' },
+      config: { jobToken: 'project', ...requires(PERMISSIONS.readBranch) },
       schema: parameters(
         { ...PAGINATION, search: { type: 'string', description: 'Branches whose name contains this' } },
         { in: 'query' },
@@ -53,7 +55,7 @@ export async function repositoryBranchesRoutes(
   // The name may hold slashes (`feature/x`), URL-encoded or not: the wildcard takes the rest of the path.
   app.get<{ Params: { id: string; '*': string } }>(
     '/api/v4/projects/:id/repository/branches/*',
-    { config: { jobToken: 'project' } },
+    { config: { jobToken: 'project', ...requires(PERMISSIONS.readBranch) } },
     async (request) => {
       const { project, branch } = await getProjectBranch(
         deps,

@@ -25,6 +25,8 @@ import {
 } from './access-token-request.ts';
 import { pageRequest, sendPage } from '../pagination.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 type ResourceParams = { Params: { id: string } };
 type TokenParams = { Params: { id: string; token_id: string } };
@@ -55,30 +57,37 @@ export async function resourceAccessTokensRoutes(
       return { kind, group };
     };
 
-    app.get<ResourceParams>(base, { schema: TOKEN_QUERY_PARAMETERS }, async (request, reply) => {
-      const principal = requireScope(request, READ_API);
-      const page = pageRequest(request);
-      const resource = await resourceOf(request.params.id);
-      const { tokens, total } = await listResourceAccessTokens(
-        deps,
-        principal.user,
-        resource,
-        tokenQuery(request),
-        page,
-      );
-      return sendPage(
-        request,
-        reply,
-        baseUrl,
-        page,
-        total,
-        tokens.map((token) => presentAccessToken(token, clock)),
-      );
-    });
+    app.get<ResourceParams>(
+      base,
+      { config: requires(PERMISSIONS.readResourceAccessToken), schema: TOKEN_QUERY_PARAMETERS },
+      async (request, reply) => {
+        const principal = requireScope(request, READ_API);
+        const page = pageRequest(request);
+        const resource = await resourceOf(request.params.id);
+        const { tokens, total } = await listResourceAccessTokens(
+          deps,
+          principal.user,
+          resource,
+          tokenQuery(request),
+          page,
+        );
+        return sendPage(
+          request,
+          reply,
+          baseUrl,
+          page,
+          total,
+          tokens.map((token) => presentAccessToken(token, clock)),
+        );
+      },
+    );
 
     app.post<ResourceParams>(
       base,
-      { ...CREATES_CREDENTIAL, schema: NEW_RESOURCE_TOKEN_PARAMETERS },
+      {
+        config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.createResourceAccessToken) },
+        schema: NEW_RESOURCE_TOKEN_PARAMETERS,
+      },
       async (request, reply) => {
         const principal = requireScope(request, WRITE_API);
         const resource = await resourceOf(request.params.id);
@@ -93,29 +102,40 @@ export async function resourceAccessTokensRoutes(
       },
     );
 
-    app.get<TokenParams>(`${base}/:token_id`, async (request) => {
-      const principal = requireScope(request, READ_API);
-      const resource = await resourceOf(request.params.id);
-      const token = await findResourceAccessToken(
-        deps,
-        principal.user,
-        resource,
-        numericId(request.params.token_id),
-      );
-      return presentAccessToken(token, clock);
-    });
+    app.get<TokenParams>(
+      `${base}/:token_id`,
+      { config: requires(PERMISSIONS.readResourceAccessToken) },
+      async (request) => {
+        const principal = requireScope(request, READ_API);
+        const resource = await resourceOf(request.params.id);
+        const token = await findResourceAccessToken(
+          deps,
+          principal.user,
+          resource,
+          numericId(request.params.token_id),
+        );
+        return presentAccessToken(token, clock);
+      },
+    );
 
-    app.delete<TokenParams>(`${base}/:token_id`, async (request, reply) => {
-      const principal = requireScope(request, WRITE_API);
-      const resource = await resourceOf(request.params.id);
-      const tokenId = numericId(request.params.token_id);
-      await revokeResourceAccessToken(deps, actorOf(request), principal.user, resource, tokenId);
-      return reply.status(204).send();
-    });
+    app.delete<TokenParams>(
+      `${base}/:token_id`,
+      { config: requires(PERMISSIONS.deleteResourceAccessToken) },
+      async (request, reply) => {
+        const principal = requireScope(request, WRITE_API);
+        const resource = await resourceOf(request.params.id);
+        const tokenId = numericId(request.params.token_id);
+        await revokeResourceAccessToken(deps, actorOf(request), principal.user, resource, tokenId);
+        return reply.status(204).send();
+      },
+    );
 
     app.post<TokenParams>(
       `${base}/:token_id/rotate`,
-      { ...CREATES_CREDENTIAL, schema: ROTATION_PARAMETERS },
+      {
+        config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.rotateResourceAccessToken) },
+        schema: ROTATION_PARAMETERS,
+      },
       async (request) => {
         const principal = requireScope(request, WRITE_API);
         const resource = await resourceOf(request.params.id);

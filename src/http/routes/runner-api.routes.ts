@@ -10,6 +10,7 @@ import type { InstanceContext } from '../../runtime/instance-context.ts';
 import type { Job } from '../../store/ci-schema.ts';
 import { apiParams, optionalString, requiredInteger } from '../api-params.ts';
 import { parameters } from '../route-parameters.ts';
+import { exempt } from '../route-permission.ts';
 
 /** How often a waiting request looks again for jobs made pending by another replica. */
 const RECHECK_MS = 1000;
@@ -34,6 +35,7 @@ export async function runnerApiRoutes(
   app.post(
     '/api/v4/jobs/request',
     {
+      config: exempt('the runner API: a runner’s authentication token or its job’s token is the credential'),
       schema: parameters(
         { token: { type: 'string', required: true, description: 'The runner authentication token' } },
         { in: 'body' },
@@ -58,7 +60,10 @@ export async function runnerApiRoutes(
   );
 
   // The runner may send the job token as `JOB-TOKEN`, which makes these routes part of the job-token set.
-  const reportRoute = { config: { jobToken: 'self' as const }, bodyLimit: 8 * 1024 * 1024 };
+  const reportRoute = {
+    config: { jobToken: 'self' as const, ...exempt('the runner API: the job’s own token is the credential') },
+    bodyLimit: 8 * 1024 * 1024,
+  };
   const jobTokenParameter = {
     token: { type: 'string', description: 'The job token, when not sent as JOB-TOKEN' },
   } as const;
@@ -139,6 +144,7 @@ export async function runnerApiRoutes(
   app.post(
     '/api/v4/runners/verify',
     {
+      config: exempt('the runner API: a runner’s authentication token or its job’s token is the credential'),
       schema: parameters(
         { token: { type: 'string', required: true, description: 'The runner authentication token' } },
         { in: 'body' },
@@ -154,6 +160,7 @@ export async function runnerApiRoutes(
   app.delete(
     '/api/v4/runners',
     {
+      config: exempt('the runner API: a runner’s authentication token or its job’s token is the credential'),
       schema: parameters(
         { token: { type: 'string', required: true, description: 'The runner authentication token' } },
         { in: 'body' },

@@ -27,6 +27,8 @@ import { sendArrayPage } from '../pagination.ts';
 import { numericId } from './access-token-request.ts';
 import { CREATES_CREDENTIAL } from './composite-identity-boundary.ts';
 import { PAGINATION, parameters, NO_PARAMETERS } from '../route-parameters.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { exempt, requires } from '../route-permission.ts';
 
 type IdParams = { Params: { id: string } };
 
@@ -44,7 +46,7 @@ export async function runnersRoutes(
   app.post(
     '/api/v4/user/runners',
     {
-      ...CREATES_CREDENTIAL,
+      config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.createRunner) },
       schema: parameters(
         {
           runner_type: {
@@ -137,6 +139,7 @@ export async function runnersRoutes(
   app.get(
     '/api/v4/runners',
     {
+      config: requires(PERMISSIONS.readRunner),
       schema: parameters(
         {
           ...PAGINATION,
@@ -162,6 +165,7 @@ export async function runnersRoutes(
   app.get(
     '/api/v4/runners/all',
     {
+      config: requires(PERMISSIONS.readRunner),
       schema: parameters(
         {
           ...PAGINATION,
@@ -184,7 +188,7 @@ export async function runnersRoutes(
     },
   );
 
-  app.get<IdParams>('/api/v4/runners/:id', async (request) => {
+  app.get<IdParams>('/api/v4/runners/:id', { config: requires(PERMISSIONS.readRunner) }, async (request) => {
     const principal = requireScope(request, READ_API);
     return details(await findVisibleRunner(deps, principal.user, numericId(request.params.id)));
   });
@@ -192,6 +196,7 @@ export async function runnersRoutes(
   app.put<IdParams>(
     '/api/v4/runners/:id',
     {
+      config: requires(PERMISSIONS.updateRunner),
       schema: parameters(
         {
           description: { type: 'string', description: 'Description' },
@@ -219,15 +224,22 @@ export async function runnersRoutes(
     },
   );
 
-  app.delete<IdParams>('/api/v4/runners/:id', async (request, reply) => {
-    const principal = requireScope(request, WRITE_API);
-    await deleteRunnerById(deps, actingUserOf(request, principal), numericId(request.params.id));
-    return reply.status(204).send();
-  });
+  app.delete<IdParams>(
+    '/api/v4/runners/:id',
+    { config: requires(PERMISSIONS.deleteRunner) },
+    async (request, reply) => {
+      const principal = requireScope(request, WRITE_API);
+      await deleteRunnerById(deps, actingUserOf(request, principal), numericId(request.params.id));
+      return reply.status(204).send();
+    },
+  );
 
   app.post<IdParams>(
     '/api/v4/runners/:id/reset_authentication_token',
-    { ...CREATES_CREDENTIAL, schema: NO_PARAMETERS },
+    {
+      config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.resetRunnerAuthenticationToken) },
+      schema: NO_PARAMETERS,
+    },
     async (request, reply) => {
       const principal = requireScope(request, WRITE_API);
       const { token } = await resetRunnerToken(
@@ -242,6 +254,7 @@ export async function runnersRoutes(
   app.get<IdParams>(
     '/api/v4/projects/:id/runners',
     {
+      config: requires(PERMISSIONS.readRunner),
       schema: parameters(
         {
           ...PAGINATION,
@@ -273,6 +286,7 @@ export async function runnersRoutes(
   app.get<IdParams>(
     '/api/v4/groups/:id/runners',
     {
+      config: requires(PERMISSIONS.readRunner),
       schema: parameters(
         {
           ...PAGINATION,
@@ -306,6 +320,7 @@ export async function runnersRoutes(
   app.post(
     '/api/v4/runners',
     {
+      config: exempt('legacy registration with a registration token in the body (410 while those are off)'),
       schema: parameters(
         {
           token: { type: 'string', required: true, description: 'A registration token (GR1348941…)' },
@@ -342,7 +357,10 @@ export async function runnersRoutes(
 
   app.post(
     '/api/v4/runners/reset_registration_token',
-    { ...CREATES_CREDENTIAL, schema: NO_PARAMETERS },
+    {
+      config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.resetRunnerRegistrationToken) },
+      schema: NO_PARAMETERS,
+    },
     async (request, reply) => {
       const principal = requireScope(request, WRITE_API);
       const token = await resetRegistrationToken(deps, actingUserOf(request, principal), {
@@ -354,7 +372,10 @@ export async function runnersRoutes(
 
   app.post<IdParams>(
     '/api/v4/projects/:id/runners/reset_registration_token',
-    { ...CREATES_CREDENTIAL, schema: NO_PARAMETERS },
+    {
+      config: { ...CREATES_CREDENTIAL.config, ...requires(PERMISSIONS.resetRunnerRegistrationToken) },
+      schema: NO_PARAMETERS,
+    },
     async (request, reply) => {
       const principal = requireScope(request, WRITE_API);
       const token = await resetRegistrationToken(deps, actingUserOf(request, principal), {

@@ -12,6 +12,8 @@ import { apiParams, optionalBoolean, optionalString } from '../api-params.ts';
 import { actingUserOf, actorOf, READ_API, requireScope, WRITE_API } from '../authenticate.ts';
 import { pageRequest, sendPage } from '../pagination.ts';
 import { PAGINATION, parameters } from '../route-parameters.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 type GroupParams = { Params: { id: string } };
 
@@ -48,6 +50,7 @@ export async function serviceAccountsRoutes(
   app.post(
     '/api/v4/service_accounts',
     {
+      config: requires(PERMISSIONS.createServiceAccount),
       schema: parameters(
         {
           username: { type: 'string', description: 'Username (generated when left out)' },
@@ -70,7 +73,7 @@ export async function serviceAccountsRoutes(
 
   app.get(
     '/api/v4/service_accounts',
-    { schema: parameters(PAGINATION, { in: 'query' }) },
+    { config: requires(PERMISSIONS.readServiceAccount), schema: parameters(PAGINATION, { in: 'query' }) },
     async (request, reply) => {
       admin(request, READ_API);
       const page = pageRequest(request);
@@ -82,6 +85,7 @@ export async function serviceAccountsRoutes(
   app.post<GroupParams>(
     '/api/v4/groups/:id/service_accounts',
     {
+      config: requires(PERMISSIONS.createServiceAccount),
       schema: parameters(
         {
           username: { type: 'string', description: 'Username (generated when left out)' },
@@ -108,7 +112,7 @@ export async function serviceAccountsRoutes(
 
   app.get<GroupParams>(
     '/api/v4/groups/:id/service_accounts',
-    { schema: parameters(PAGINATION, { in: 'query' }) },
+    { config: requires(PERMISSIONS.readServiceAccount), schema: parameters(PAGINATION, { in: 'query' }) },
     async (request, reply) => {
       const page = pageRequest(request);
       const { accounts, total } = await listServiceAccounts(

@@ -21,6 +21,8 @@ import { actingUserOf, actorOf, READ_API, requireScope, WRITE_API } from '../aut
 import { pageRequest, sendPage } from '../pagination.ts';
 import { presentUser, presentUserBasic, presentUserPrivate } from '../presenters/user.presenter.ts';
 import { PAGINATION, parameters, NO_PARAMETERS } from '../route-parameters.ts';
+import { PERMISSIONS } from '../../identity/permission-catalogue.ts';
+import { requires } from '../route-permission.ts';
 
 /** The user endpoints read `read_user` as well as the API scopes, as the platform does. */
 const READ_USER = ['read_user', ...READ_API] as const;
@@ -46,7 +48,7 @@ export async function usersRoutes(
   // the principal itself): the body is built and serialized once per row object, not on every call of
   // a client polling "who am I".
   const ownBodies = new WeakMap<User, string>();
-  app.get('/api/v4/user', async (request, reply) => {
+  app.get('/api/v4/user', { config: requires(PERMISSIONS.readUser) }, async (request, reply) => {
     const user = requireScope(request, READ_USER).user;
     let body = ownBodies.get(user);
     if (body === undefined) {
@@ -59,6 +61,7 @@ export async function usersRoutes(
   app.get(
     '/api/v4/users',
     {
+      config: requires(PERMISSIONS.readUser),
       schema: parameters(
         {
           ...PAGINATION,
@@ -90,15 +93,20 @@ export async function usersRoutes(
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/v4/users/:id', async (request) => {
-    const viewer = requireScope(request, READ_USER).user;
-    const user = await userByParam(request.params.id);
-    return seenBy(viewer, user);
-  });
+  app.get<{ Params: { id: string } }>(
+    '/api/v4/users/:id',
+    { config: requires(PERMISSIONS.readUser) },
+    async (request) => {
+      const viewer = requireScope(request, READ_USER).user;
+      const user = await userByParam(request.params.id);
+      return seenBy(viewer, user);
+    },
+  );
 
   app.post(
     '/api/v4/users',
     {
+      config: requires(PERMISSIONS.createUser),
       schema: parameters(
         {
           username: { type: 'string', required: true, description: 'Username' },
@@ -124,15 +132,15 @@ export async function usersRoutes(
     },
   );
 
-  for (const [action, change] of [
-    ['block', blockUser],
-    ['unblock', unblockUser],
-    ['deactivate', deactivateUser],
-    ['activate', activateUser],
+  for (const [action, change, permission] of [
+    ['block', blockUser, PERMISSIONS.blockUser],
+    ['unblock', unblockUser, PERMISSIONS.blockUser],
+    ['deactivate', deactivateUser, PERMISSIONS.deactivateUser],
+    ['activate', activateUser, PERMISSIONS.deactivateUser],
   ] as const) {
     app.post<{ Params: { id: string } }>(
       `/api/v4/users/:id/${action}`,
-      { schema: NO_PARAMETERS },
+      { config: requires(permission), schema: NO_PARAMETERS },
       async (request, reply) => {
         const admin = requireAdmin(request);
         const user = await userByParam(request.params.id);
@@ -153,6 +161,7 @@ export async function usersRoutes(
   app.delete<{ Params: { id: string } }>(
     '/api/v4/users/:id',
     {
+      config: requires(PERMISSIONS.deleteUser),
       schema: parameters(
         {
           hard_delete: { type: 'boolean', description: 'Also delete the groups the user solely owns' },
