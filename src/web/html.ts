@@ -1,7 +1,9 @@
 /**
  * HTML built by tagged templates: the one place where text becomes markup. Every interpolated value is
  * escaped unless it is itself {@link SafeHtml} made by {@link html}; there is no other way to build
- * markup, so a page cannot forget to escape a name, a scope or a claim.
+ * markup, so a page cannot forget to escape a name, a scope or a claim. The one exception is
+ * {@link markupOfDocs}, for the help pages' Markdown renderer, which escapes every raw HTML piece of
+ * the docs it renders.
  */
 
 /** Markup known to be safe: made only by {@link html} (or {@link joinHtml} of such pieces). */
@@ -67,4 +69,12 @@ export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Saf
 /** Pieces of markup one after the other, with `separator` (text, escaped) between them. */
 export function joinHtml(pieces: readonly HtmlValue[], separator = ''): SafeHtml {
   return new SafeHtml(pieces.map(render).join(escapeHtml(separator)), BRAND);
+}
+
+/**
+ * Markup rendered from the repository's own Markdown docs by `src/web/help/render-doc.ts`, which
+ * escapes every raw HTML block and tag in them and every text span: the one other source of SafeHtml.
+ */
+export function markupOfDocs(markup: string): SafeHtml {
+  return new SafeHtml(markup, BRAND);
 }

@@ -15,12 +15,23 @@ export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
  * contentSecurityPolicy(['http://127.0.0.1:8082']) // "… connect-src 'self' http://127.0.0.1:8082; …"
  */
 export function contentSecurityPolicy(connectOrigins: readonly string[] = []): string {
+  return policy(["style-src 'self'", ["connect-src 'self'", ...connectOrigins].join(' ')]);
+}
+
+/**
+ * The help pages' policy: the same, except that styles may be inline. Mermaid styles the diagrams it
+ * draws with a `<style>` element and `style` attributes inside each SVG and has no nonce for them;
+ * scripts stay same-origin files only, and the pages show nothing but the repository's own docs.
+ */
+export const HELP_CONTENT_SECURITY_POLICY = policy(["style-src 'self' 'unsafe-inline'", "connect-src 'self'"]);
+
+function policy([styles, connect]: [string, string]): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
-    "style-src 'self'",
+    styles,
     "img-src 'self'",
-    ["connect-src 'self'", ...connectOrigins].join(' '),
+    connect,
     "form-action 'self'",
     "base-uri 'none'",
     "frame-ancestors 'none'",
