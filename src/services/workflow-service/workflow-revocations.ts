@@ -9,6 +9,8 @@ export interface RevocationEntry {
   generation: number;
   /** `jti`s of tokens generated after the latest revocation: a resumed workflow's fresh tokens. */
   fresh: ReadonlySet<string>;
+  /** In a mirror of a shared store: the entry's version there, so that an older read never replaces a newer one. */
+  version?: number;
 }
 
 /**
@@ -102,7 +104,12 @@ export class WorkflowRevocations implements WorkflowRevocationList {
     return this.entry(instanceId, workflowId)?.generation ?? 0;
   }
 
-  async noteGenerated(instanceId: string, workflowId: string, jti: string, generation: number): Promise<void> {
+  async noteGenerated(
+    instanceId: string,
+    workflowId: string,
+    jti: string,
+    generation: number,
+  ): Promise<void> {
     const entry = this.entry(instanceId, workflowId);
     if (entry === undefined || entry.generation !== generation) return;
     this.put(instanceId, workflowId, { ...entry, fresh: new Set([...entry.fresh, jti]) });
