@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor, Trx } from './database.ts';
 
 /** Whose workflow: the instance that named it, and its id there. */
@@ -133,17 +134,16 @@ async function listRevocations(
   now: string,
   narrowing: Narrowing,
 ): Promise<StoredWorkflowRevocation[]> {
+  // One condition on `r` for both queries below (the revocations, and their fresh tokens).
+  const which =
+    'key' in narrowing
+      ? sql<boolean>`r.instance_id = ${narrowing.key.instanceId} and r.workflow_id = ${narrowing.key.workflowId}`
+      : sql<boolean>`r.version > ${narrowing.since}`;
   const rows = await db
     .selectFrom('workflow_revocations as r')
     .selectAll('r')
     .where('r.forget_at', '>', now)
-    .$call((query) =>
-      'key' in narrowing
-        ? query
-            .where('r.instance_id', '=', narrowing.key.instanceId)
-            .where('r.workflow_id', '=', narrowing.key.workflowId)
-        : query.where('r.version', '>', narrowing.since),
-    )
+    .where(which)
     .orderBy('r.version', 'asc')
     .execute();
   if (rows.length === 0) return [];
@@ -154,13 +154,7 @@ async function listRevocations(
     )
     .select(['f.instance_id', 'f.workflow_id', 'f.jti'])
     .where('r.forget_at', '>', now)
-    .$call((query) =>
-      'key' in narrowing
-        ? query
-            .where('r.instance_id', '=', narrowing.key.instanceId)
-            .where('r.workflow_id', '=', narrowing.key.workflowId)
-        : query.where('r.version', '>', narrowing.since),
-    )
+    .where(which)
     .execute();
   const byKey = new Map<string, string[]>();
   for (const token of fresh) {
