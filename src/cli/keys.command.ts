@@ -3,8 +3,8 @@ import type { KeyListing } from '../keys/key-listing.ts';
 import type { KeyManager } from '../keys/key-manager.ts';
 import { cliActor, openCliContext, output, table } from './cli-context.ts';
 
-/** Roles whose keys live in the store (the workflow service keeps its key in memory). */
-const KEY_ROLES = ['instance', 'license-authority', 'registry'] as const;
+/** Roles whose keys live in the store (the AI gateway keeps its key in memory). */
+const KEY_ROLES = ['instance', 'license-authority', 'registry', 'workflow-service'] as const;
 
 interface KeysOptions {
   role: string;

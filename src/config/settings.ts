@@ -46,6 +46,12 @@ export interface Settings {
    * bound on noticing that another replica ended the job. In the replica that ends it, the end is exact.
    */
   jobTokenCacheTtlMs: number;
+  /**
+   * How often a workflow-service replica asks the store for revocations newer than the last it saw
+   * (`TESSERA_WORKFLOW_REVOCATION_POLL_MS`): without Redis, the bound on refusing a token another
+   * replica revoked; with Redis, the safety net behind pub/sub.
+   */
+  workflowRevocationPollMs: number;
   redisUrl: string | undefined;
   /**
    * Addresses or CIDR ranges of the load balancers in front of the HTTP roles. Only requests from these
@@ -181,6 +187,7 @@ export function loadSettings(env: Source = process.env): Settings {
     authFailureWindowSeconds: read.positiveInt('TESSERA_AUTH_FAILURE_WINDOW', 60),
     tokenCacheTtlSeconds: read.positiveInt('TESSERA_TOKEN_CACHE_TTL', 30),
     jobTokenCacheTtlMs: read.wholeNumber('TESSERA_JOB_TOKEN_CACHE_TTL_MS', 2000),
+    workflowRevocationPollMs: read.positiveInt('TESSERA_WORKFLOW_REVOCATION_POLL_MS', 2000),
     redisUrl: read.optionalUrl('TESSERA_REDIS_URL'),
     trustedProxies: read.addressList('TESSERA_TRUSTED_PROXIES'),
     drainDelaySeconds: read.wholeNumber('TESSERA_DRAIN_DELAY_SECONDS', 0),

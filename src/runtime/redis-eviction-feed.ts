@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import type { Settings } from '../config/settings.ts';
 import type { Logger } from '../observability/logger.ts';
 import { redisErrorMessage, redisKeyPrefix } from '../security/redis-failure-limiter.ts';
+import { decodeMessage, RedisChannel } from './redis-channel.ts';
 import {
   applyEviction,
   attachEvictionFeed,
@@ -35,13 +34,14 @@ const MAX_DIGEST_LENGTH = 256;
 
 /**
  * The channel on which the replicas of one instance tell each other which cached credentials a
- * revocation made stale (Redis pub/sub, `<prefix>cache-evictions`). A message names digests and ids,
- * never a secret, and carries the sending process's random origin so a replica skips its own.
+ * revocation made stale (Redis pub/sub, `<prefix>cache-evictions`, a {@link RedisChannel}). A message
+ * names digests and ids, never a secret, and carries the sending process's random origin so a replica
+ * skips its own.
  *
- * Pub/sub delivers to whoever is subscribed at that moment and keeps nothing, so a replica whose
- * subscription dropped empties its caches when it is back ({@link EvictionSubscriber.onResubscribed}):
- * the TTLs bound what it missed while it was away, and nothing after. A publish that cannot reach
- * Redis is reported and dropped; the revocation it follows has already been committed.
+ * Pub/sub keeps nothing, so a replica whose subscription dropped empties its caches when it is back
+ * ({@link EvictionSubscriber.onResubscribed}): the TTLs bound what it missed while it was away, and
+ * nothing after. A publish that cannot reach Redis is reported and dropped; the revocation it follows
+ * has already been committed.
  *
  * @example
  * const feed = new RedisEvictionFeed({ url, keyPrefix: redisKeyPrefix(externalUrl), onError });
@@ -50,113 +50,51 @@ const MAX_DIGEST_LENGTH = 256;
  */
 export class RedisEvictionFeed implements EvictionFeed {
   readonly channel: string;
-  readonly #origin = randomUUID();
-  readonly #url: string;
-  readonly #onError: (error: Error) => void;
-  readonly #publisher: Redis;
-  #subscriber: Redis | undefined;
-  #closing = false;
+  readonly #channel: RedisChannel<CacheEviction>;
 
   constructor(options: RedisEvictionFeedOptions) {
-    this.channel = `${options.keyPrefix}cache-evictions`;
-    this.#url = options.url;
-    this.#onError = options.onError;
-    // Lazy: a CLI command that revokes nothing never connects. One retry, bounded by the timeout.
-    // Named after the channel, so an operator's CLIENT LIST shows whose connections these are.
-    this.#publisher = new Redis(options.url, {
-      connectionName: this.channel,
-      lazyConnect: true,
-      maxRetriesPerRequest: 1,
-      commandTimeout: options.publishTimeoutMs ?? 500,
+    this.#channel = new RedisChannel({
+      url: options.url,
+      channel: `${options.keyPrefix}cache-evictions`,
+      carries: 'cache eviction',
+      decode: decodeEvictionFields,
+      onError: options.onError,
+      ...(options.publishTimeoutMs !== undefined ? { publishTimeoutMs: options.publishTimeoutMs } : {}),
     });
-    this.#publisher.on('error', () => undefined); // reported per publish below
+    this.channel = this.#channel.channel;
   }
 
-  async publish(eviction: CacheEviction): Promise<void> {
-    const { status } = this.#publisher;
-    // Known to be down: a revocation must not wait for Redis to come back.
-    if (status === 'reconnecting' || status === 'close' || status === 'end') {
-      this.#onError(new Error(`not published: the Redis connection is ${status}`));
-      return;
-    }
-    try {
-      await this.#publisher.publish(this.channel, JSON.stringify({ origin: this.#origin, ...eviction }));
-    } catch (error) {
-      this.#onError(error instanceof Error ? error : new Error(String(error)));
-    }
+  publish(eviction: CacheEviction): Promise<void> {
+    return this.#channel.publish(eviction);
   }
 
   /**
-   * Subscribes to the channel on a connection of its own, which ioredis re-opens after Redis restarts;
-   * every (re)connection subscribes again. True once subscribed; false when the first subscription
-   * took longer than `waitMs` (the subscriber keeps trying: start-up does not wait for Redis).
+   * Subscribes to the channel on a connection of its own, which ioredis re-opens after Redis restarts.
+   * True once subscribed; false when the first subscription took longer than `waitMs` (it keeps trying).
    */
   subscribe(subscriber: EvictionSubscriber, waitMs = 2000): Promise<boolean> {
-    if (this.#subscriber) throw new Error('already subscribed');
-    const connection = new Redis(this.#url, {
-      connectionName: this.channel,
-      lazyConnect: true,
-      // Subscribed again by hand on every `ready`, so a resubscription is known and acted on.
-      autoResubscribe: false,
-      maxRetriesPerRequest: null,
-    });
-    this.#subscriber = connection;
-    let subscribed = false;
-    let up = false;
-    const first = new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), waitMs);
-      timer.unref();
-      connection.on('ready', () => {
-        connection.subscribe(this.channel).then(
-          () => {
-            if (subscribed) subscriber.onResubscribed();
-            subscribed = true;
-            up = true;
-            clearTimeout(timer);
-            resolve(true);
-          },
-          (error: unknown) => this.#onError(error instanceof Error ? error : new Error(String(error))),
-        );
-      });
-    });
-    // Errors come once per reconnection attempt; the loss is reported once per outage instead.
-    connection.on('error', () => undefined);
-    connection.on('close', () => {
-      if (!up || this.#closing) return;
-      up = false;
-      this.#onError(new Error('the subscription to cache evictions was lost; reconnecting'));
-    });
-    connection.on('message', (channel: string, text: string) => {
-      if (channel !== this.channel) return;
-      const message = decodeEviction(text);
-      if (!message) this.#onError(new Error('a malformed cache eviction message was ignored'));
-      else if (message.origin !== this.#origin) subscriber.onEviction(message.eviction);
-    });
-    connection.connect().catch(() => undefined); // retried by ioredis; reported through 'error'
-    return first;
+    return this.#channel.subscribe(
+      {
+        onMessage: (eviction) => subscriber.onEviction(eviction),
+        onResubscribed: () => subscriber.onResubscribed(),
+      },
+      waitMs,
+    );
   }
 
   /** Closes both connections (when they were opened). */
-  async close(): Promise<void> {
-    this.#closing = true;
-    for (const connection of [this.#publisher, this.#subscriber]) {
-      if (!connection || connection.status === 'wait' || connection.status === 'end') continue;
-      await connection.quit().catch(() => connection.disconnect());
-    }
+  close(): Promise<void> {
+    return this.#channel.close();
   }
 }
 
 /** A message from the channel, or undefined when it is not one a replica of ours could have sent. */
 export function decodeEviction(text: string): { origin: string; eviction: CacheEviction } | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const fields = parsed as Record<string, unknown>;
-  if (typeof fields.origin !== 'string') return undefined;
+  const decoded = decodeMessage(text, decodeEvictionFields);
+  return decoded && { origin: decoded.origin, eviction: decoded.message };
+}
+
+function decodeEvictionFields(fields: Record<string, unknown>): CacheEviction | undefined {
   const eviction: { -readonly [K in keyof CacheEviction]: CacheEviction[K] } = {};
   const digests = fields.accessTokenDigests;
   if (digests !== undefined) {
@@ -170,7 +108,7 @@ export function decodeEviction(text: string): { origin: string; eviction: CacheE
     if (!isArrayOf(ids, (id) => Number.isSafeInteger(id) && (id as number) > 0)) return undefined;
     eviction[field] = ids as number[];
   }
-  return { origin: fields.origin, eviction };
+  return eviction;
 }
 
 function isArrayOf(value: unknown, valid: (item: unknown) => boolean): value is unknown[] {

@@ -5,21 +5,25 @@ import { startAiGateway, type RunningAiGateway } from '../../src/runtime/start-a
 import { startWorkflowServiceRole } from '../../src/runtime/start-workflow-service.ts';
 import type { RunningWorkflowService } from '../../src/services/workflow-service/start-workflow-service.ts';
 import { INSTANCE_ID, serviceLogger, startTestIssuer, type TestIssuer } from './support/test-issuer.ts';
+import { workflowServiceStore } from './support/workflow-service-store.ts';
 
 describe('the ai-gateway and workflow-service roles started from Settings', () => {
   let issuer: TestIssuer;
   let settings: Settings;
   let gateway: RunningAiGateway;
   let workflow: RunningWorkflowService;
+  let store: Awaited<ReturnType<typeof workflowServiceStore>>;
 
   beforeAll(async () => {
     issuer = await startTestIssuer();
+    store = await workflowServiceStore();
     // The issuer stands in for the instance: its URL is the external URL the roles trust by default.
     settings = loadSettings({
       TESSERA_EXTERNAL_URL: issuer.url,
       TESSERA_AI_GATEWAY_PORT: '0',
       TESSERA_WORKFLOW_SERVICE_PORT: '0',
       TESSERA_SIGNING_ALGORITHM: 'ES256',
+      ...store.env,
     });
     gateway = await startAiGateway(settings, { logger: serviceLogger('ai-gateway-role') });
     workflow = await startWorkflowServiceRole(settings, { logger: serviceLogger('workflow-service-role') });
@@ -27,6 +31,7 @@ describe('the ai-gateway and workflow-service roles started from Settings', () =
   afterAll(async () => {
     await gateway.close();
     await workflow.close();
+    await store.drop();
     await issuer.close();
   });
 

@@ -10,6 +10,7 @@ import { CI_TEST_ENV, personWithPat, pushFiles, type CiActor } from '../ci/ci-wo
 import { startTestAuthority, type TestAuthority } from '../cloud/support/cloud-world.ts';
 import { request, type Answer } from '../cloud/support/http.ts';
 import { serviceLogger } from '../services/support/test-issuer.ts';
+import { workflowServiceStore } from '../services/support/workflow-service-store.ts';
 import { freePort, startTestInstance, type TestInstance } from '../support/instance.ts';
 import { rememberSecret } from '../support/secrets.ts';
 import * as world from '../support/world.ts';
@@ -51,7 +52,12 @@ export async function startWorkflowWorld(
 ): Promise<WorkflowWorld> {
   const authority = await startTestAuthority();
   const servicePort = await freePort();
-  const serviceSettings = loadSettings({ TESSERA_WORKFLOW_SERVICE_PORT: String(servicePort) });
+  // Its keys and revocations outlive a restart of the service (stopService, startService).
+  const serviceStore = await workflowServiceStore();
+  const serviceSettings = loadSettings({
+    ...serviceStore.env,
+    TESSERA_WORKFLOW_SERVICE_PORT: String(servicePort),
+  });
   const startService = () =>
     startWorkflowServiceRole(serviceSettings, {
       logger: serviceLogger(`${name}-workflow-service`),
@@ -120,6 +126,7 @@ export async function startWorkflowWorld(
     async stop() {
       await instance.stop();
       await service?.close();
+      await serviceStore.drop();
       await authority.stop();
     },
   };

@@ -396,6 +396,7 @@ describe('AI workflows on the instance', () => {
       const running = await remote(alice, 'Explain the build');
       expect(running.status).toBe(201);
       const tokens = await jobTokens(running.body.id);
+      const headers = await headersFor(running.body.id);
 
       await w.stopService();
       try {
@@ -439,6 +440,13 @@ describe('AI workflows on the instance', () => {
       }
       expect(await retryServiceRevocations(w.instance.context)).toBeGreaterThanOrEqual(1);
       expect((await stored(running.body.id)).service_revocation_pending).toBe(0);
+      // The restarted service signs with the same stored keys: it is the retried revocation that ends the token.
+      const start = {
+        workflowId: String(running.body.id),
+        goal: 'Explain the build',
+        workflowDefinition: 'software_development',
+      };
+      expect(await executeWith(w.serviceAddress, tokens.service, headers, start)).toBe(16); // UNAUTHENTICATED
     });
   });
 

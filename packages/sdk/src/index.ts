@@ -22,4 +22,5 @@ export {
   type SignedToken,
   type SignOptions,
   type TokenAuthorityOptions,
+  type UserTokenSigner,
 } from './token-authority.ts';

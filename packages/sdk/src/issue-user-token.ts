@@ -1,6 +1,6 @@
 import type { CloudConnectorClaims } from './claims.ts';
 import { SdkError } from './errors.ts';
-import type { SignedToken, TokenAuthority } from './token-authority.ts';
+import type { SignedToken, UserTokenSigner } from './token-authority.ts';
 
 /**
  * What {@link issueUserToken} needs: who asks (the verified instance token), for which user, and
@@ -41,7 +41,7 @@ export interface UserTokenRequest {
  * ```
  */
 export async function issueUserToken(
-  authority: TokenAuthority,
+  authority: Pick<UserTokenSigner, 'issuer' | 'sign'>,
   request: UserTokenRequest,
 ): Promise<SignedToken> {
   const { caller, grantableScopes } = request;

@@ -59,6 +59,28 @@ export interface SignedToken {
   claims: CloudConnectorClaims;
 }
 
+/**
+ * What signs a service's user tokens and names the keys that verify them: a {@link TokenAuthority}
+ * (keys in this process), or a service's own implementation over keys it keeps elsewhere (a store
+ * its replicas share). {@link issueUserToken} and a verifier's issuer list need nothing more.
+ *
+ * @example
+ * ```ts
+ * const signer: UserTokenSigner = await TokenAuthority.create({ issuer: 'gitlab-duo-workflow-service' });
+ * const verifier = createVerifier({ issuers: [signer.asIssuer()], audience: signer.issuer });
+ * ```
+ */
+export interface UserTokenSigner {
+  /** `iss` of every token it signs. */
+  readonly issuer: string;
+  /** Longest lifetime `sign` accepts. */
+  readonly maxLifetimeSeconds: number;
+  /** Signs a token with registered claims set as {@link TokenAuthority.sign} does. */
+  sign(input: SignOptions): Promise<SignedToken>;
+  /** The signer as an issuer of a verifier: its published keys, read without a network fetch. */
+  asIssuer(): IssuerConfig;
+}
+
 /** Slack after a retired key's last token expires, for verifiers whose clock runs behind. */
 const RETIREMENT_SLACK_SECONDS = 60;
 const NBF_BACKDATE_SECONDS = 5;
@@ -78,7 +100,7 @@ const NBF_BACKDATE_SECONDS = 5;
  * await verifier.verify(token, { scopes: ['complete_code'] });
  * ```
  */
-export class TokenAuthority {
+export class TokenAuthority implements UserTokenSigner {
   #current: SigningKey;
   #retired: SigningKey[] = [];
   readonly #now: () => number;

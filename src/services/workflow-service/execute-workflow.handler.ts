@@ -4,7 +4,7 @@ import { callerInstance } from './revoke-workflow-tokens.handler.ts';
 import { startOfRun, type RunStart } from './start-of-run.ts';
 import { planId, planWorkflow, type PlannedStep } from './workflow-plan.ts';
 import type { Action, ClientEvent } from './workflow-protos.ts';
-import type { WorkflowRevocations } from './workflow-revocations.ts';
+import type { WorkflowRevocationList } from './workflow-revocations.ts';
 
 /** What the service logs about a run: ids, never tokens or the goal's text. */
 export interface WorkflowLogger {
@@ -21,7 +21,7 @@ export interface WorkflowLogger {
  */
 export function executeWorkflowHandler(options: {
   logger: WorkflowLogger;
-  revocations: WorkflowRevocations;
+  revocations: WorkflowRevocationList;
 }) {
   return (call: ServerDuplexStream<ClientEvent, Action>): void => {
     const claims = cloudConnectorClaims(call);
@@ -41,15 +41,6 @@ export function executeWorkflowHandler(options: {
       untrack();
       call.emit('error', { code, details });
     };
-    if (boundWorkflow !== undefined) {
-      if (options.revocations.isRevoked(instance, boundWorkflow, claims.jti)) {
-        return end(status.UNAUTHENTICATED, 'token revoked');
-      }
-      untrack = options.revocations.track(instance, boundWorkflow, () => {
-        options.logger.info({ workflowId: boundWorkflow, user }, 'workflow stream cut: tokens revoked');
-        end(status.UNAUTHENTICATED, 'token revoked');
-      });
-    }
 
     const sendNextStep = () => {
       const step = steps![next];
@@ -69,7 +60,7 @@ export function executeWorkflowHandler(options: {
       call.write(actionOf(step, pendingRequestId));
     };
 
-    call.on('data', (event: ClientEvent) => {
+    const onData = (event: ClientEvent) => {
       if (done) return;
       if (steps === undefined) {
         const start: RunStart | { refused: status; details: string } = startOfRun(event, claims);
@@ -94,16 +85,37 @@ export function executeWorkflowHandler(options: {
       }
       pendingRequestId = undefined;
       sendNextStep();
-    });
-    // A client that hangs up early ends the run; there is nothing to roll back.
-    call.on('end', () => {
-      untrack();
-      if (call.writable) call.end();
-    });
+    };
+    // Listening starts the flow of client events; until then grpc-js holds them.
+    const begin = () => {
+      call.on('data', onData);
+      // A client that hangs up early ends the run; there is nothing to roll back.
+      call.on('end', () => {
+        untrack();
+        if (call.writable) call.end();
+      });
+    };
     call.on('cancelled', () => {
       done = true;
       untrack();
     });
+
+    if (boundWorkflow === undefined) return begin();
+    // Tracked before the check, so a revocation arriving meanwhile still finds the stream to cut.
+    untrack = options.revocations.track(instance, boundWorkflow, claims.jti, () => {
+      options.logger.info({ workflowId: boundWorkflow, user }, 'workflow stream cut: tokens revoked');
+      end(status.UNAUTHENTICATED, 'token revoked');
+    });
+    if (!options.revocations.isRevoked(instance, boundWorkflow, claims.jti)) return begin();
+    // Rare: a token of a revoked workflow. Look again before refusing (it may be a fresh one another
+    // replica generated a moment ago); a store that cannot answer leaves it refused.
+    options.revocations.confirmRevoked(instance, boundWorkflow, claims.jti).then(
+      (revoked) => {
+        if (revoked) end(status.UNAUTHENTICATED, 'token revoked');
+        else if (!done) begin();
+      },
+      () => end(status.UNAUTHENTICATED, 'token revoked'),
+    );
   };
 }
 

@@ -1,8 +1,8 @@
 import { status, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
-import { issueUserToken, SdkError, type TokenAuthority } from '@tessera/sdk';
+import { issueUserToken, SdkError, type UserTokenSigner } from '@tessera/sdk';
 import { cloudConnectorClaims } from '@tessera/sdk/grpc';
 import { callerInstance } from './revoke-workflow-tokens.handler.ts';
-import { MAX_WORKFLOW_ID_LENGTH, type WorkflowRevocations } from './workflow-revocations.ts';
+import { MAX_WORKFLOW_ID_LENGTH, type WorkflowRevocationList } from './workflow-revocations.ts';
 import type { GenerateTokenRequest, GenerateTokenResponse } from './workflow-protos.ts';
 
 /** The service's user tokens live one hour. */
@@ -17,9 +17,9 @@ export const USER_TOKEN_LIFETIME_SECONDS = 3600;
  * `RevokeWorkflowTokens` can end it.
  */
 export function generateTokenHandler(options: {
-  authority: TokenAuthority;
+  authority: UserTokenSigner;
   unitPrimitives: readonly string[];
-  revocations: WorkflowRevocations;
+  revocations: WorkflowRevocationList;
 }) {
   return (
     call: ServerUnaryCall<GenerateTokenRequest, GenerateTokenResponse>,
@@ -37,26 +37,32 @@ export function generateTokenHandler(options: {
     }
     const caller = cloudConnectorClaims(call);
     const instance = callerInstance(caller);
-    const generation = workflowId ? options.revocations.generationOf(instance, workflowId) : 0;
-    issueUserToken(options.authority, {
-      caller,
-      userId,
-      grantableScopes: options.unitPrimitives,
-      expiresInSeconds: USER_TOKEN_LIFETIME_SECONDS,
-      extraClaims: {
-        ...(workflowDefinition ? { workflow_definition: workflowDefinition } : {}),
-        ...(workflowId ? { workflow_id: workflowId } : {}),
-      },
-    }).then(
-      ({ token, expiresAt, claims }) => {
-        if (workflowId) options.revocations.noteGenerated(instance, workflowId, claims.jti!, generation);
-        callback(null, { token, expiresAt });
-      },
+    const issue = async () => {
+      const generation = workflowId ? await options.revocations.generationOf(instance, workflowId) : 0;
+      const signed = await issueUserToken(options.authority, {
+        caller,
+        userId,
+        grantableScopes: options.unitPrimitives,
+        expiresInSeconds: USER_TOKEN_LIFETIME_SECONDS,
+        extraClaims: {
+          ...(workflowDefinition ? { workflow_definition: workflowDefinition } : {}),
+          ...(workflowId ? { workflow_id: workflowId } : {}),
+        },
+      });
+      // Noted before the token is handed out, so every replica knows it is fresh by the time it is used.
+      if (workflowId && generation !== 0) {
+        await options.revocations.noteGenerated(instance, workflowId, signed.claims.jti!, generation);
+      }
+      return signed;
+    };
+    issue().then(
+      ({ token, expiresAt }) => callback(null, { token, expiresAt }),
       (error: unknown) => {
         const refused = error instanceof SdkError && error.code === 'insufficient_scope';
+        // Otherwise the keys or the revocations could not be read (a store outage): worth a retry.
         callback({
-          code: refused ? status.PERMISSION_DENIED : status.INTERNAL,
-          details: refused ? error.message : 'the token could not be issued',
+          code: refused ? status.PERMISSION_DENIED : status.UNAVAILABLE,
+          details: refused ? error.message : 'the token could not be issued right now; retry later',
         });
       },
     );

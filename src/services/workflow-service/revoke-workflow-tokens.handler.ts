@@ -1,7 +1,7 @@
 import { status, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import type { CloudConnectorClaims } from '@tessera/sdk';
 import { cloudConnectorClaims } from '@tessera/sdk/grpc';
-import { MAX_WORKFLOW_ID_LENGTH, type WorkflowRevocations } from './workflow-revocations.ts';
+import { MAX_WORKFLOW_ID_LENGTH, type WorkflowRevocationList } from './workflow-revocations.ts';
 import type { RevokeWorkflowTokensRequest, RevokeWorkflowTokensResponse } from './workflow-protos.ts';
 
 /**
@@ -11,8 +11,8 @@ import type { RevokeWorkflowTokensRequest, RevokeWorkflowTokensResponse } from '
  * revokes nothing of theirs.
  */
 export function revokeWorkflowTokensHandler(options: {
-  revocations: WorkflowRevocations;
-  logger: { info(fields: object, message: string): void };
+  revocations: WorkflowRevocationList;
+  logger: { info(fields: object, message: string): void; warn(fields: object, message: string): void };
 }) {
   return (
     call: ServerUnaryCall<RevokeWorkflowTokensRequest, RevokeWorkflowTokensResponse>,
@@ -24,18 +24,23 @@ export function revokeWorkflowTokensHandler(options: {
       return;
     }
     const instance = callerInstance(cloudConnectorClaims(call));
-    let revoked: boolean;
-    try {
-      revoked = options.revocations.revoke(instance, workflowId);
-    } catch {
-      callback({
-        code: status.RESOURCE_EXHAUSTED,
-        details: 'too many revoked workflows right now; retry later',
-      });
-      return;
-    }
-    options.logger.info({ workflowId, instance, revoked }, 'workflow tokens revoked');
-    callback(null, { revoked: revoked ? 1 : 0 });
+    options.revocations.revoke(instance, workflowId).then(
+      (revoked) => {
+        options.logger.info({ workflowId, instance, revoked }, 'workflow tokens revoked');
+        callback(null, { revoked: revoked ? 1 : 0 });
+      },
+      (error: unknown) => {
+        const full = error instanceof RangeError;
+        if (!full) options.logger.warn({ workflowId, instance }, 'workflow tokens could not be revoked');
+        // Either way the caller retries: the instance keeps the revocation pending until confirmed.
+        callback({
+          code: full ? status.RESOURCE_EXHAUSTED : status.UNAVAILABLE,
+          details: full
+            ? 'too many revoked workflows right now; retry later'
+            : 'the revocation could not be recorded right now; retry later',
+        });
+      },
+    );
   };
 }
 

@@ -1,12 +1,18 @@
 import * as grpc from '@grpc/grpc-js';
-import { createVerifier, TokenAuthority, type IssuerConfig, type VerifierOptions } from '@tessera/sdk';
+import {
+  createVerifier,
+  TokenAuthority,
+  type IssuerConfig,
+  type UserTokenSigner,
+  type VerifierOptions,
+} from '@tessera/sdk';
 import { createGrpcAuthInterceptor } from '@tessera/sdk/grpc';
 import { RoleReadiness } from '../../runtime/role-readiness.ts';
 import { executeWorkflowHandler, type WorkflowLogger } from './execute-workflow.handler.ts';
 import { generateTokenHandler, USER_TOKEN_LIFETIME_SECONDS } from './generate-token.handler.ts';
 import { healthService } from './health-service.ts';
 import { revokeWorkflowTokensHandler } from './revoke-workflow-tokens.handler.ts';
-import { WorkflowRevocations } from './workflow-revocations.ts';
+import { WorkflowRevocations, type WorkflowRevocationList } from './workflow-revocations.ts';
 import { HEALTH_SERVICE_PATH, WORKFLOW_SERVICE_PATH, workflowProtos } from './workflow-protos.ts';
 
 /** Unit primitives the workflow service honours: the scopes its user tokens may carry. */
@@ -26,8 +32,17 @@ export interface WorkflowServiceOptions {
   audience?: string;
   /** Signs user tokens as this name (`iss` = `aud`); default the audience. */
   serviceName?: string;
-  /** Default: a fresh key generated at start and kept in memory only. */
-  authority?: TokenAuthority;
+  /**
+   * Signs the user tokens, and names the keys ExecuteWorkflow accepts them by. Default: a
+   * TokenAuthority with a fresh key generated at start and kept in memory only (one process). The
+   * workflow-service role gives one over the signing keys in the shared store.
+   */
+  authority?: UserTokenSigner;
+  /**
+   * Where revocations are kept. Default: this process's memory. The workflow-service role gives one
+   * kept in the shared store and mirrored in every replica.
+   */
+  revocations?: WorkflowRevocationList;
   unitPrimitives?: readonly string[];
   /** Verifier tuning (cooldowns, cache size, clock) for instance tokens. */
   verifier?: Omit<VerifierOptions, 'issuers' | 'audience'>;
@@ -43,7 +58,7 @@ export interface RunningWorkflowService {
   /** `host:port` to dial. */
   address: string;
   port: number;
-  authority: TokenAuthority;
+  authority: UserTokenSigner;
   readiness: RoleReadiness;
   close(): Promise<void>;
 }
@@ -54,7 +69,8 @@ export interface RunningWorkflowService {
  * Two verifiers, so the two kinds of token cannot stand in for each other: `GenerateToken` accepts
  * instance tokens from the configured issuers only; `ExecuteWorkflow` accepts only the service's own
  * user tokens (an instance token there is UNAUTHENTICATED: wrong issuer). `RevokeWorkflowTokens` is
- * authenticated like `GenerateToken`; its revocations live in this process's memory (one replica).
+ * authenticated like `GenerateToken`. Keys and revocations are in this process unless `authority`
+ * and `revocations` say otherwise (the role passes shared ones, so that it runs as several replicas).
  * The standard health service (`grpc.health.v1.Health`, Check and Watch) is public.
  *
  * @example
@@ -77,9 +93,11 @@ export async function startWorkflowService(options: WorkflowServiceOptions): Pro
     audience,
   });
   const userTokens = createVerifier({ issuers: [authority.asIssuer()], audience: serviceName });
-  const revocations = new WorkflowRevocations({
-    tokenLifetimeSeconds: Math.max(USER_TOKEN_LIFETIME_SECONDS, authority.maxLifetimeSeconds),
-  });
+  const revocations =
+    options.revocations ??
+    new WorkflowRevocations({
+      tokenLifetimeSeconds: Math.max(USER_TOKEN_LIFETIME_SECONDS, authority.maxLifetimeSeconds),
+    });
   const instanceTokenScopes = ['duo_agent_platform', 'duo_workflow_generate_token'];
 
   const interceptor = createGrpcAuthInterceptor({

@@ -20,6 +20,7 @@ import {
   type TestAuthority,
 } from '../../cloud/support/cloud-world.ts';
 import { serviceLogger } from '../../services/support/test-issuer.ts';
+import { workflowServiceStore } from '../../services/support/workflow-service-store.ts';
 import { freePort, startTestInstance, type TestInstance } from '../../support/instance.ts';
 import { rememberSecret } from '../../support/secrets.ts';
 import { depsOf, givePat } from '../../tokens/token-fixtures.ts';
@@ -81,8 +82,9 @@ export async function startLiveWorld(): Promise<LiveWorld> {
   await seedCloudDemo(instance.context, authority.running.deps);
   const issuers = [instance.url, authority.url];
   const gateway = await startTestGateway(issuers, gatewayPort);
+  const workflowStore = await workflowServiceStore();
   const workflow = await startWorkflowServiceRole(
-    loadSettings({ TESSERA_WORKFLOW_SERVICE_PORT: String(workflowPort) }),
+    loadSettings({ ...workflowStore.env, TESSERA_WORKFLOW_SERVICE_PORT: String(workflowPort) }),
     { logger: serviceLogger('flow-docs-workflow-service'), issuers: issuers.map((issuer) => ({ issuer })) },
   );
   const root = (await findUserByUsername(instance.context.db, 'root'))!;
@@ -102,6 +104,7 @@ export async function startLiveWorld(): Promise<LiveWorld> {
     },
     async stop() {
       await workflow.close();
+      await workflowStore.drop();
       await gateway.close();
       await instance.stop();
       await authority.stop();
