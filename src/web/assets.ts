@@ -33,7 +33,8 @@ const ASSETS: ReadonlyArray<{ path: string; file: string | URL; type: string }> 
 /** Serves the stylesheet and the script, cacheable for a few minutes (they hold nothing personal). */
 export function assetRoutes(app: FastifyInstance): void {
   for (const asset of ASSETS) {
-    const file = typeof asset.file === 'string' ? new URL(`./assets/${asset.file}`, import.meta.url) : asset.file;
+    const file =
+      typeof asset.file === 'string' ? new URL(`./assets/${asset.file}`, import.meta.url) : asset.file;
     const body = readFileSync(file, 'utf8');
     app.get(asset.path, async (_request, reply) =>
       reply.type(asset.type).header('cache-control', 'public, max-age=300').send(body),

@@ -23,7 +23,10 @@ export function contentSecurityPolicy(connectOrigins: readonly string[] = []): s
  * draws with a `<style>` element and `style` attributes inside each SVG and has no nonce for them;
  * scripts stay same-origin files only, and the pages show nothing but the repository's own docs.
  */
-export const HELP_CONTENT_SECURITY_POLICY = policy(["style-src 'self' 'unsafe-inline'", "connect-src 'self'"]);
+export const HELP_CONTENT_SECURITY_POLICY = policy([
+  "style-src 'self' 'unsafe-inline'",
+  "connect-src 'self'",
+]);
 
 function policy([styles, connect]: [string, string]): string {
   return [

@@ -14,8 +14,8 @@ const FLOWS = readdirSync('docs/flows')
 function participantsOf(flow: string): string[][] {
   const text = readFileSync(`docs/flows/${flow}.md`, 'utf8');
   return [...text.matchAll(/```mermaid\n([\s\S]*?)```/g)].map(([, source]) =>
-    [...source!.matchAll(/^\s*(?:participant|actor)\s+(\S+)(?:\s+as\s+(.+))?$/gm)].map(
-      ([, id, label]) => (label ?? id!).trim(),
+    [...source!.matchAll(/^\s*(?:participant|actor)\s+(\S+)(?:\s+as\s+(.+))?$/gm)].map(([, id, label]) =>
+      (label ?? id!).trim(),
     ),
   );
 }
@@ -46,7 +46,8 @@ describe('the help pages in a real browser', () => {
     await expect.poll(() => page.locator('pre.mermaid svg').count()).toBe(expected.length);
     for (const [index, participants] of expected.entries()) {
       const drawn = await diagrams.nth(index).locator('svg').innerHTML();
-      for (const name of participants) expect(drawn, `${flow} diagram ${index + 1}`).toContain(escapeText(name));
+      for (const name of participants)
+        expect(drawn, `${flow} diagram ${index + 1}`).toContain(escapeText(name));
     }
     expect(violations).toEqual([]);
   });

@@ -49,12 +49,16 @@ export function renderDoc(markdown: string, docName: string): SafeHtml {
 
 /**
  * A link of a doc as the help UI needs it: another `.md` under `docs/` becomes its help page (anchor
- * kept); anything else (another site, an anchor on this page) is left as written.
+ * kept); a web or mail link, an anchor on this page or a path is left as written; any other scheme
+ * becomes `#`.
  */
 export function helpHref(href: string, docName: string): string {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(href) || href.startsWith('#') || href.startsWith('/')) return href;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(href)?.[1]?.toLowerCase();
+  // Only the web and mail: a `javascript:` link would not run under the CSP, and has no place here.
+  if (scheme !== undefined) return ['http', 'https', 'mailto'].includes(scheme) ? href : '#';
+  if (href.startsWith('#') || href.startsWith('/')) return href;
   const resolved = new URL(href, `https://docs.invalid/docs/${docName}`);
-  const inDocs = /^\/docs\/((?:flows\/)?[a-z0-9-]+)\.md$/.exec(resolved.pathname);
+  const inDocs = /^\/docs\/((?:flows\/)?(?:README|[a-z0-9-]+))\.md$/.exec(resolved.pathname);
   if (!inDocs) return href;
   return `${HELP_PREFIX}${inDocs[1]}${resolved.hash}`;
 }

@@ -11,8 +11,8 @@ import { HELP_CONTENT_SECURITY_POLICY } from '../web-security.ts';
 
 /** The repository's docs folder: shipped with the code, so the instance can show its own flow pages. */
 const DOCS = new URL('../../../docs/', import.meta.url);
-/** A doc name is a path of lowercase words: nothing that could climb out of the folder. */
-const DOC_NAME = /^(?:flows\/)?[a-z0-9]+(?:-[a-z0-9]+)*$/;
+/** A doc name is a path of lowercase words (or a folder's README): nothing that could climb out of the folder. */
+const DOC_NAME = /^(?:flows\/)?(?:README|[a-z0-9]+(?:-[a-z0-9]+)*)$/;
 
 type DocParams = { Params: { '*': string } };
 
