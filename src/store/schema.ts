@@ -5,6 +5,7 @@ import type { AddOnSeatsTable, CloudConnectorStatesTable, LicensesTable } from '
 import type { OAuthTables } from './oauth.tables.ts';
 import type { PipelineTriggerTables } from './pipeline-triggers.tables.ts';
 import type { CiVariableTables } from './ci-variables.tables.ts';
+import type { HousekeepingLeaseTables } from './housekeeping-lease.tables.ts';
 
 /*
  * Row types of every table. Times are ISO-8601 UTC strings and flags are 0/1 integers in both engines,
@@ -180,7 +181,13 @@ export interface RegistryCertificatesTable {
 }
 
 export interface Database
-  extends CiTables, OAuthTables, PipelineTriggerTables, AiWorkflowTables, CiVariableTables {
+  extends
+    CiTables,
+    OAuthTables,
+    PipelineTriggerTables,
+    AiWorkflowTables,
+    CiVariableTables,
+    HousekeepingLeaseTables {
   users: UsersTable;
   namespaces: NamespacesTable;
   projects: ProjectsTable;

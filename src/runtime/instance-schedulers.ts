@@ -1,0 +1,55 @@
+import type { Actor } from '../audit/audit-log.ts';
+import { cloudConnectorFor } from '../cloud/instance/cloud-connector.ts';
+import { openHousekeeperLock } from '../store/housekeeper-lock.ts';
+import { HousekeeperElection, type HousekeeperDuties } from './housekeeper-election.ts';
+import { startHousekeeping } from './housekeeping.ts';
+import type { InstanceContext } from './instance-context.ts';
+
+/** How often the key scheduler looks at the active key's age. */
+export const KEY_SCHEDULER_INTERVAL_MS = 60_000;
+
+/**
+ * A lease lasts three election intervals: a holder that misses one renewal (a busy store) keeps it,
+ * and one that died frees it within three intervals.
+ */
+export const LEASE_INTERVALS = 3;
+
+/**
+ * The instance's scheduled work, run by the housekeeper only: signing-key rotation (instance and
+ * registry keys), the Cloud Connector sync, and the sweeps (expiry, workflow timeouts, revocation
+ * retries).
+ */
+export function instanceSchedulers(context: InstanceContext): HousekeeperDuties {
+  let stopSweeps: (() => void) | undefined;
+  return {
+    start(actor: Actor) {
+      context.keys.startScheduler(['instance', 'registry'], KEY_SCHEDULER_INTERVAL_MS, actor);
+      stopSweeps = startHousekeeping(context, actor);
+      void cloudConnectorFor(context).runScheduledSync(actor);
+    },
+    async stop() {
+      context.keys.stopScheduler();
+      stopSweeps?.();
+      stopSweeps = undefined;
+      await cloudConnectorFor(context).runScheduledSync(undefined);
+    },
+  };
+}
+
+/** The instance's election on its store; started by {@link startInstance} once the server listens. */
+export function instanceHousekeeper(context: InstanceContext): HousekeeperElection {
+  const { settings } = context;
+  const lock = openHousekeeperLock({
+    db: context.db,
+    databaseUrl: settings.databaseUrl,
+    name: 'instance',
+    holder: settings.replicaId,
+    leaseMs: settings.housekeeperIntervalMs * LEASE_INTERVALS,
+  });
+  return new HousekeeperElection(lock, {
+    replicaId: settings.replicaId,
+    intervalMs: settings.housekeeperIntervalMs,
+    logger: context.logger,
+    duties: instanceSchedulers(context),
+  });
+}
