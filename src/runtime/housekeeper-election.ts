@@ -1,6 +1,14 @@
 import { SYSTEM_ACTOR, type Actor } from '../audit/audit-log.ts';
+import type { Settings } from '../config/settings.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { HousekeeperLock } from '../store/housekeeper-lock.ts';
+import type { Db } from '../store/database.ts';
+import { openHousekeeperLock, type HousekeeperLock } from '../store/housekeeper-lock.ts';
+
+/**
+ * A lease lasts three election intervals: a holder that misses one renewal (a busy store) keeps it,
+ * and one that died frees it within three intervals.
+ */
+export const LEASE_INTERVALS = 3;
 
 /** The scheduled work of a role: started on the replica elected, stopped when it is not any more. */
 export interface HousekeeperDuties {
@@ -115,4 +123,31 @@ export class HousekeeperElection {
         this.options.logger.error({ err: error }, 'housekeeper duties did not stop cleanly'),
       );
   }
+}
+
+/**
+ * The election of one role's housekeeper on the role's store (`name`: `instance`,
+ * `license-authority`), with this replica's id and interval from the settings.
+ */
+export function housekeeperElection(options: {
+  settings: Pick<Settings, 'databaseUrl' | 'replicaId' | 'housekeeperIntervalMs'>;
+  db: Db;
+  name: string;
+  logger: Logger;
+  duties: HousekeeperDuties;
+}): HousekeeperElection {
+  const { settings } = options;
+  const lock = openHousekeeperLock({
+    db: options.db,
+    databaseUrl: settings.databaseUrl,
+    name: options.name,
+    holder: settings.replicaId,
+    leaseMs: settings.housekeeperIntervalMs * LEASE_INTERVALS,
+  });
+  return new HousekeeperElection(lock, {
+    replicaId: settings.replicaId,
+    intervalMs: settings.housekeeperIntervalMs,
+    logger: options.logger,
+    duties: options.duties,
+  });
 }

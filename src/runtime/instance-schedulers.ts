@@ -1,18 +1,15 @@
 import type { Actor } from '../audit/audit-log.ts';
 import { cloudConnectorFor } from '../cloud/instance/cloud-connector.ts';
-import { openHousekeeperLock } from '../store/housekeeper-lock.ts';
-import { HousekeeperElection, type HousekeeperDuties } from './housekeeper-election.ts';
+import {
+  housekeeperElection,
+  type HousekeeperDuties,
+  type HousekeeperElection,
+} from './housekeeper-election.ts';
 import { startHousekeeping } from './housekeeping.ts';
 import type { InstanceContext } from './instance-context.ts';
 
 /** How often the key scheduler looks at the active key's age. */
 export const KEY_SCHEDULER_INTERVAL_MS = 60_000;
-
-/**
- * A lease lasts three election intervals: a holder that misses one renewal (a busy store) keeps it,
- * and one that died frees it within three intervals.
- */
-export const LEASE_INTERVALS = 3;
 
 /**
  * The instance's scheduled work, run by the housekeeper only: signing-key rotation (instance and
@@ -36,19 +33,12 @@ export function instanceSchedulers(context: InstanceContext): HousekeeperDuties 
   };
 }
 
-/** The instance's election on its store; started by {@link startInstance} once the server listens. */
+/** The instance's election on its store; started by `startInstance` once the server listens. */
 export function instanceHousekeeper(context: InstanceContext): HousekeeperElection {
-  const { settings } = context;
-  const lock = openHousekeeperLock({
+  return housekeeperElection({
+    settings: context.settings,
     db: context.db,
-    databaseUrl: settings.databaseUrl,
     name: 'instance',
-    holder: settings.replicaId,
-    leaseMs: settings.housekeeperIntervalMs * LEASE_INTERVALS,
-  });
-  return new HousekeeperElection(lock, {
-    replicaId: settings.replicaId,
-    intervalMs: settings.housekeeperIntervalMs,
     logger: context.logger,
     duties: instanceSchedulers(context),
   });
