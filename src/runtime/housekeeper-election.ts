@@ -75,7 +75,15 @@ export class HousekeeperElection {
     clearInterval(this.#timer);
     await this.#attempt;
     await this.#lose('shutting down');
-    await this.lock.release();
+    // A store that cannot be told frees the lock anyway: the session ends, or the lease expires.
+    await this.lock
+      .release()
+      .catch((error: unknown) =>
+        this.options.logger.warn(
+          { err: error, replica: this.options.replicaId },
+          'housekeeper lock not released',
+        ),
+      );
   }
 
   #tryOnce(): Promise<void> {
