@@ -1,6 +1,17 @@
 import { SYSTEM_ACTOR, type Actor } from '../audit/audit-log.ts';
 import type { Logger } from '../observability/logger.ts';
 
+/** How often the scheduler looks at the active key's age, unless keys rotate more often than that. */
+const CHECK_INTERVAL_MS = 60_000;
+
+/**
+ * Milliseconds between two scheduled key steps: once a minute, or once per rotation interval when
+ * that is shorter (tests), so that a key is never rotated much later than due.
+ */
+export function keyCheckIntervalMs(rotationIntervalSeconds: number): number {
+  return Math.min(CHECK_INTERVAL_MS, rotationIntervalSeconds * 1000);
+}
+
 /**
  * Runs the scheduled key step for each role at start and then on a timer that does not keep the
  * process alive. A step that fails is logged and retried at the next interval; one that is still

@@ -1,5 +1,6 @@
 import type { Actor } from '../audit/audit-log.ts';
 import { cloudConnectorFor } from '../cloud/instance/cloud-connector.ts';
+import { keyCheckIntervalMs } from '../keys/key-scheduler.ts';
 import {
   housekeeperElection,
   type HousekeeperDuties,
@@ -7,9 +8,6 @@ import {
 } from './housekeeper-election.ts';
 import { startHousekeeping } from './housekeeping.ts';
 import type { InstanceContext } from './instance-context.ts';
-
-/** How often the key scheduler looks at the active key's age. */
-export const KEY_SCHEDULER_INTERVAL_MS = 60_000;
 
 /**
  * The instance's scheduled work, run by the housekeeper only: signing-key rotation (instance and
@@ -20,7 +18,8 @@ export function instanceSchedulers(context: InstanceContext): HousekeeperDuties 
   let stopSweeps: (() => void) | undefined;
   return {
     start(actor: Actor) {
-      context.keys.startScheduler(['instance', 'registry'], KEY_SCHEDULER_INTERVAL_MS, actor);
+      const everyMs = keyCheckIntervalMs(context.settings.keyRotationIntervalSeconds);
+      context.keys.startScheduler(['instance', 'registry'], everyMs, actor);
       stopSweeps = startHousekeeping(context, actor);
       void cloudConnectorFor(context).runScheduledSync(actor);
     },

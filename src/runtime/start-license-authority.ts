@@ -12,6 +12,7 @@ import { healthRoutes } from '../http/routes/health.routes.ts';
 import { licenseAuthorityAdminRoutes } from '../http/routes/license-authority-admin.routes.ts';
 import { licenseAuthorityRoutes } from '../http/routes/license-authority.routes.ts';
 import { KeyManager } from '../keys/key-manager.ts';
+import { keyCheckIntervalMs } from '../keys/key-scheduler.ts';
 import type { Logger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { openDatabase, type Db } from '../store/database.ts';
@@ -32,8 +33,6 @@ export interface RunningLicenseAuthority {
   housekeeper: HousekeeperElection;
   close(): Promise<void>;
 }
-
-const KEY_SCHEDULER_INTERVAL_MS = 60_000;
 
 /**
  * Opens the license authority's store and keys: the database of `TESSERA_DATABASE_URL`, or `db` when
@@ -116,7 +115,11 @@ export async function startLicenseAuthority(
     logger,
     duties: {
       start: (actor) =>
-        deps.keys.startScheduler([LICENSE_AUTHORITY_KEY_ROLE], KEY_SCHEDULER_INTERVAL_MS, actor),
+        deps.keys.startScheduler(
+          [LICENSE_AUTHORITY_KEY_ROLE],
+          keyCheckIntervalMs(settings.keyRotationIntervalSeconds),
+          actor,
+        ),
       stop: async () => deps.keys.stopScheduler(),
     },
   });
