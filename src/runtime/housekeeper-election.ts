@@ -1,14 +1,9 @@
 import { SYSTEM_ACTOR, type Actor } from '../audit/audit-log.ts';
 import type { Settings } from '../config/settings.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { Db } from '../store/database.ts';
 import { openHousekeeperLock, type HousekeeperLock } from '../store/housekeeper-lock.ts';
-
-/**
- * A lease lasts three election intervals: a holder that misses one renewal (a busy store) keeps it,
- * and one that died frees it within three intervals.
- */
-export const LEASE_INTERVALS = 3;
 
 /** The scheduled work of a role: started on the replica elected, stopped when it is not any more. */
 export interface HousekeeperDuties {
@@ -23,6 +18,8 @@ export interface HousekeeperElectionOptions {
   intervalMs: number;
   logger: Logger;
   duties: HousekeeperDuties;
+  /** Told of every change, e.g. to set the `tessera_housekeeper` gauge. */
+  onChange?: (elected: boolean) => void;
 }
 
 /**
@@ -110,6 +107,7 @@ export class HousekeeperElection {
     if (this.#stopped) return;
     if (held && !this.#elected) {
       this.#elected = true;
+      this.options.onChange?.(true);
       this.options.logger.info(
         { replica: this.options.replicaId, via: this.lock.kind },
         'housekeeper elected',
@@ -123,6 +121,7 @@ export class HousekeeperElection {
   async #lose(reason: string): Promise<void> {
     if (!this.#elected) return;
     this.#elected = false;
+    this.options.onChange?.(false);
     const level = this.#stopped ? 'info' : 'warn';
     this.options.logger[level]({ replica: this.options.replicaId, reason }, 'housekeeper lost');
     await this.options.duties
@@ -143,6 +142,7 @@ export function housekeeperElection(options: {
   name: string;
   logger: Logger;
   duties: HousekeeperDuties;
+  metrics: Pick<Metrics, 'housekeeper'>;
 }): HousekeeperElection {
   const { settings } = options;
   const lock = openHousekeeperLock({
@@ -150,12 +150,13 @@ export function housekeeperElection(options: {
     databaseUrl: settings.databaseUrl,
     name: options.name,
     holder: settings.replicaId,
-    leaseMs: settings.housekeeperIntervalMs * LEASE_INTERVALS,
+    intervalMs: settings.housekeeperIntervalMs,
   });
   return new HousekeeperElection(lock, {
     replicaId: settings.replicaId,
     intervalMs: settings.housekeeperIntervalMs,
     logger: options.logger,
     duties: options.duties,
+    onChange: (elected) => options.metrics.housekeeper.set(elected ? 1 : 0),
   });
 }

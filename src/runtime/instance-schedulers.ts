@@ -40,5 +40,6 @@ export function instanceHousekeeper(context: InstanceContext): HousekeeperElecti
     name: 'instance',
     logger: context.logger,
     duties: instanceSchedulers(context),
+    metrics: context.metrics,
   });
 }

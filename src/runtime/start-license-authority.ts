@@ -113,6 +113,7 @@ export async function startLicenseAuthority(
     db: deps.db,
     name: 'license-authority',
     logger,
+    metrics: deps.metrics,
     duties: {
       start: (actor) =>
         deps.keys.startScheduler(

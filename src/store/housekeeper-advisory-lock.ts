@@ -1,6 +1,9 @@
 import pg from 'pg';
 import type { HousekeeperLock, HousekeeperLockOptions } from './housekeeper-lock.ts';
 
+/** The least time the lock connection waits for the server before counting the lock as lost. */
+const MIN_TIMEOUT_MS = 2000;
+
 /**
  * The PostgreSQL housekeeper lock: `pg_try_advisory_lock` at session level, on a connection of its
  * own, outside the pool, so that nothing else can hold or lose it by accident. The lock lives exactly
@@ -48,22 +51,28 @@ export class AdvisoryHousekeeperLock implements HousekeeperLock {
   }
 
   async #connect(): Promise<pg.Client> {
+    // How long the lock's connection may stay silent: one interval, but not so short that a busy
+    // server looks like a lost one.
+    const timeoutMs = Math.max(this.options.intervalMs, MIN_TIMEOUT_MS);
     const client = new pg.Client({
       connectionString: this.options.databaseUrl,
       application_name: `tessera housekeeper ${this.options.holder}`.slice(0, 63),
       keepAlive: true,
-      connectionTimeoutMillis: this.options.leaseMs,
-      // A query that hangs (the server is unreachable) counts as a lost connection.
-      query_timeout: this.options.leaseMs,
+      connectionTimeoutMillis: timeoutMs,
+      // A confirmation that hangs (the server went silent) counts as a lost lock: the holder stops
+      // at most an interval plus this timeout after the last answer.
+      query_timeout: timeoutMs,
     });
     client.on('error', () => this.#drop(client, 'the lock connection failed'));
     client.on('end', () => this.#drop(client, 'the lock connection closed'));
     try {
       await client.connect();
-      // The server drops a silent peer after 5 + 3 × 2 = 11 s, not the OS default of hours: the bound
-      // on freeing the lock of a replica whose machine vanished without closing its connection.
+      // The server drops a silent session, and frees the lock, 4 s after the holder would have given
+      // up (so two never run at once), not after the OS default of hours: the bound for a replica
+      // whose machine vanished without closing its connection.
+      const idle = Math.ceil((this.options.intervalMs + timeoutMs) / 1000) + 1;
       await client.query(
-        'set tcp_keepalives_idle = 5; set tcp_keepalives_interval = 2; set tcp_keepalives_count = 3',
+        `set tcp_keepalives_idle = ${idle}; set tcp_keepalives_interval = 1; set tcp_keepalives_count = 3`,
       );
     } catch (error) {
       await client.end().catch(() => {});

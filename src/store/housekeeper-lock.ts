@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { engineOf, type Db } from './database.ts';
 import { AdvisoryHousekeeperLock } from './housekeeper-advisory-lock.ts';
-import { leaseHousekeeperLock } from './housekeeping-lease.repository.ts';
+import { LEASE_INTERVALS, leaseHousekeeperLock } from './housekeeping-lease.repository.ts';
 
 /**
  * What one replica holds while it is the housekeeper: a PostgreSQL session advisory lock, or a
@@ -28,8 +28,8 @@ export interface HousekeeperLockOptions {
   name: string;
   /** The replica id, recorded where an operator can read it. */
   holder: string;
-  /** How long a lease lasts without renewal; also the longest wait for the store on the lock's connection. */
-  leaseMs: number;
+  /** Between two calls of `hold`: sets how long a lease lasts, and how long a silent connection is trusted. */
+  intervalMs: number;
 }
 
 /** The lock of the store's engine: an advisory lock on PostgreSQL, a lease row on SQLite. */
@@ -39,6 +39,6 @@ export function openHousekeeperLock(options: HousekeeperLockOptions): Housekeepe
     name: options.name,
     holder: options.holder,
     token: randomBytes(16).toString('hex'),
-    leaseMs: options.leaseMs,
+    leaseMs: options.intervalMs * LEASE_INTERVALS,
   });
 }

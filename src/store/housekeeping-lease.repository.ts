@@ -1,6 +1,12 @@
 import type { Db } from './database.ts';
 import type { HousekeeperLock } from './housekeeper-lock.ts';
 
+/**
+ * A lease lasts three election intervals: a holder that misses one renewal (a busy store) keeps it,
+ * and one that died frees it within three intervals.
+ */
+export const LEASE_INTERVALS = 3;
+
 /** A lease that has always expired: what a fresh row and a released lease carry. */
 const EXPIRED = new Date(0).toISOString();
 

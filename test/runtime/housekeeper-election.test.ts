@@ -4,17 +4,15 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/audit/audit-log.ts';
-import {
-  HousekeeperElection,
-  housekeeperElection,
-  LEASE_INTERVALS,
-} from '../../src/runtime/housekeeper-election.ts';
+import { HousekeeperElection, housekeeperElection } from '../../src/runtime/housekeeper-election.ts';
 import type { Logger } from '../../src/observability/logger.ts';
+import { Metrics } from '../../src/observability/metrics.ts';
 import { openDatabase, type Db } from '../../src/store/database.ts';
 import { openHousekeeperLock } from '../../src/store/housekeeper-lock.ts';
 import {
   claimHousekeepingLease,
   findHousekeepingLease,
+  LEASE_INTERVALS,
 } from '../../src/store/housekeeping-lease.repository.ts';
 import { migrateToLatest } from '../../src/store/migrations/index.ts';
 import { createEmptyDatabaseUrl, POSTGRES_ADMIN_URL } from '../support/databases.ts';
@@ -42,16 +40,19 @@ interface Replica {
   started: Actor[];
   stops: number;
   lines: Line[];
+  metrics: Metrics;
 }
 
 function replica(id: string, db: Db, databaseUrl: string): Replica {
   const lines: Line[] = [];
-  const made: Replica = { id, started: [], stops: 0, lines } as unknown as Replica;
+  const metrics = new Metrics();
+  const made: Replica = { id, started: [], stops: 0, lines, metrics } as unknown as Replica;
   made.election = housekeeperElection({
     settings: { databaseUrl, replicaId: id, housekeeperIntervalMs: INTERVAL_MS },
     db,
     name: 'instance',
     logger: recordingLogger(lines),
+    metrics,
     duties: {
       start: (actor) => void made.started.push(actor),
       stop: async () => void made.stops++,
@@ -75,6 +76,9 @@ async function housekeeperAmong(replicas: Replica[], limitMs: number): Promise<{
     .toBe(1);
   return { one: holders[0]!, ms: Date.now() - since };
 }
+
+/** The `tessera_housekeeper` gauge a replica exposes on /metrics. */
+const gauge = async (r: Replica) => (await r.metrics.housekeeper.get()).values[0]?.value;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -138,10 +142,12 @@ describe('the SQLite lease', () => {
       const other = replicas.find((r) => r !== first)!;
       expect(first.election.isHousekeeper).toBe(true);
       expect(other.started).toEqual([]);
+      expect([await gauge(first), await gauge(other)]).toEqual([1, 0]);
 
       // A graceful stop releases the lease: no need to wait for it to expire.
       await first.election.stop();
       expect(first.stops).toBe(1);
+      expect(await gauge(first)).toBe(0);
       const { one: second, ms } = await housekeeperAmong(replicas, INTERVAL_MS * 4);
       expect(second).toBe(other);
       expect(ms).toBeLessThanOrEqual(INTERVAL_MS * 2);
@@ -252,7 +258,7 @@ describe('the PostgreSQL advisory lock', () => {
       databaseUrl: 'postgres://nobody@127.0.0.1:1/none',
       name: 'instance',
       holder: 'pg-nowhere',
-      leaseMs: INTERVAL_MS * LEASE_INTERVALS,
+      intervalMs: INTERVAL_MS,
     });
     const election = new HousekeeperElection(lock, {
       replicaId: 'pg-nowhere',
