@@ -25,10 +25,10 @@ import { rememberSecret } from '../support/secrets.ts';
 const INTERVAL_MS = 500;
 /**
  * The documented bound on PostgreSQL once the holder's connection is gone: the next attempt of
- * another replica, one interval later at most, plus the round trip it takes (generous here: a loaded
+ * another replica, one interval later at most, plus the round trip it takes (a second here: a loaded
  * machine).
  */
-const TAKEOVER_BOUND_MS = 2 * INTERVAL_MS;
+const TAKEOVER_BOUND_MS = INTERVAL_MS + 1000;
 
 /** A replica's default id, `<hostname>:<pid>`: these processes are given none. */
 const replicaIdOf = (replica: RoleProcess) => `${hostname()}:${replica.pid}`;
