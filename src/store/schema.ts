@@ -6,6 +6,7 @@ import type { OAuthTables } from './oauth.tables.ts';
 import type { PipelineTriggerTables } from './pipeline-triggers.tables.ts';
 import type { CiVariableTables } from './ci-variables.tables.ts';
 import type { WorkflowRevocationTables } from './workflow-revocations.tables.ts';
+import type { HousekeepingLeaseTables } from './housekeeping-lease.tables.ts';
 
 /*
  * Row types of every table. Times are ISO-8601 UTC strings and flags are 0/1 integers in both engines,
@@ -187,7 +188,8 @@ export interface Database
     PipelineTriggerTables,
     AiWorkflowTables,
     CiVariableTables,
-    WorkflowRevocationTables {
+    WorkflowRevocationTables,
+    HousekeepingLeaseTables {
   users: UsersTable;
   namespaces: NamespacesTable;
   projects: ProjectsTable;

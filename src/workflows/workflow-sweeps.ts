@@ -1,4 +1,4 @@
-import { SYSTEM_ACTOR } from '../audit/audit-log.ts';
+import { SYSTEM_ACTOR, type Actor } from '../audit/audit-log.ts';
 import { ciDeps } from '../ci/ci-deps.ts';
 import { cancelJob } from '../ci/finish-job.ts';
 import type { InstanceContext } from '../runtime/instance-context.ts';
@@ -19,13 +19,17 @@ import { revokeServiceTokens } from './service-tokens.ts';
  * @example
  * await timeOutOverdueWorkflows(context, context.clock.now());
  */
-export async function timeOutOverdueWorkflows(context: InstanceContext, now: Date): Promise<number> {
+export async function timeOutOverdueWorkflows(
+  context: InstanceContext,
+  now: Date,
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<number> {
   let ended = 0;
   for (const workflow of await listOverdueAiWorkflows(context.db, now.toISOString())) {
     const done = await endWorkflow(context, workflow, {
       status: 'timed_out',
       reason: 'the workflow ran past its deadline',
-      actor: SYSTEM_ACTOR,
+      actor,
       job: 'now',
     });
     if (done) ended++;
@@ -40,10 +44,13 @@ export async function timeOutOverdueWorkflows(context: InstanceContext, now: Dat
  * @example
  * await retryServiceRevocations(context);
  */
-export async function retryServiceRevocations(context: InstanceContext): Promise<number> {
+export async function retryServiceRevocations(
+  context: InstanceContext,
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<number> {
   let confirmed = 0;
   for (const workflow of await listPendingServiceRevocations(context.db)) {
-    if (await revokeServiceTokens(context, workflow, SYSTEM_ACTOR)) confirmed++;
+    if (await revokeServiceTokens(context, workflow, actor)) confirmed++;
   }
   return confirmed;
 }
@@ -55,13 +62,17 @@ export async function retryServiceRevocations(context: InstanceContext): Promise
  * @example
  * await cancelLingeringWorkflowJobs(context, context.clock.now());
  */
-export async function cancelLingeringWorkflowJobs(context: InstanceContext, now: Date): Promise<number> {
+export async function cancelLingeringWorkflowJobs(
+  context: InstanceContext,
+  now: Date,
+  actor: Actor = SYSTEM_ACTOR,
+): Promise<number> {
   const deps = ciDeps(context);
   const before = addSeconds(now, -JOB_EXIT_GRACE_MS / 1000).toISOString();
   let canceled = 0;
   for (const workflow of await listEndedWorkflowsWithLiveJobs(context.db, before)) {
     const job = workflow.job_id === null ? undefined : await findJobById(context.db, workflow.job_id);
-    if (job && (await cancelJob(deps, job, SYSTEM_ACTOR))) canceled++;
+    if (job && (await cancelJob(deps, job, actor))) canceled++;
   }
   return canceled;
 }

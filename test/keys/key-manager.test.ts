@@ -214,7 +214,10 @@ describe.each(ENGINES)('signing keys on %s', (engine) => {
     world.keys.startScheduler([ROLE], 10);
     try {
       await expect
-        .poll(async () => (await states(database.db)).find((k) => k.state === 'active')?.kid)
+        // Generous: a rotation generates a key, which takes seconds on a loaded machine.
+        .poll(async () => (await states(database.db)).find((k) => k.state === 'active')?.kid, {
+          timeout: 15_000,
+        })
         .toBe(next);
     } finally {
       world.keys.stopScheduler();

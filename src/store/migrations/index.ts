@@ -11,6 +11,7 @@ import * as impersonationTokens from './008-impersonation-tokens.ts';
 import * as ciVariables from './009-ci-variables.ts';
 import * as runnerRegistrationTokens from './010-runner-registration-tokens.ts';
 import * as workflowRevocations from './011-workflow-revocations.ts';
+import * as housekeepingLease from './012-housekeeping-lease.ts';
 
 /** Every migration, in the order it runs. A new one is appended here and nowhere else. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '009-ci-variables': ciVariables,
   '010-runner-registration-tokens': runnerRegistrationTokens,
   '011-workflow-revocations': workflowRevocations,
+  '012-housekeeping-lease': housekeepingLease,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
