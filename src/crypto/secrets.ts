@@ -8,6 +8,26 @@ export function randomSecret(bytes = SECRET_BYTES): string {
   return randomBytes(bytes).toString('base64url');
 }
 
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * A random string of letters and digits only (about 5.95 bits a character): for a code a person
+ * pastes as a command's argument, which must never start with `-` or hold `_`.
+ *
+ * @example
+ * randomAlphanumeric(24) // 'q3ZfT0bW…'
+ */
+export function randomAlphanumeric(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length)) {
+      // 248 = 4 × 62: bytes above it are dropped so every character is equally likely.
+      if (byte < 248 && out.length < length) out += ALPHANUMERIC[byte % 62];
+    }
+  }
+  return out;
+}
+
 /** Compares two strings without leaking, through timing, where they first differ. */
 export function constantTimeEqual(a: string, b: string): boolean {
   const left = Buffer.from(a);

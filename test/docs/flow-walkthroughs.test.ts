@@ -13,7 +13,8 @@ import { freePort } from '../support/instance.ts';
 import { rememberSecret } from '../support/secrets.ts';
 
 /*
- * Every ```sh walkthrough block of docs/flows/*.md runs, in order per page, in one `bash` with
+ * Every ```sh walkthrough block of docs/flows/*.md runs, in order per page, the pages in a shuffled
+ * order (each must run on its own, whatever ran before it), in one `bash` with
  * `set -euo pipefail` against a real `tessera serve all` (what `npm start` runs) on a fresh data
  * directory — so a walkthrough that stops working fails here, not in a newcomer's terminal. The
  * environment each block documents at its top is set here: the roles' URLs, root's token and password,
@@ -21,11 +22,34 @@ import { rememberSecret } from '../support/secrets.ts';
  */
 
 const DIR = 'docs/flows';
-const walkthroughs = readdirSync(DIR)
-  .filter((name) => name.endsWith('.md'))
-  .sort()
-  .map((name) => ({ name, script: blocksOf(readFileSync(`${DIR}/${name}`, 'utf8')) }))
-  .filter((page) => page.script !== '');
+/** The order's seed: named in the suite's title, so `TESSERA_WALKTHROUGH_SEED=<it>` replays a failure. */
+const SEED = Number(process.env.TESSERA_WALKTHROUGH_SEED ?? randomBytes(4).readUInt32LE(0));
+const walkthroughs = shuffled(
+  readdirSync(DIR)
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .map((name) => ({ name, script: blocksOf(readFileSync(`${DIR}/${name}`, 'utf8')) }))
+    .filter((page) => page.script !== ''),
+  SEED,
+);
+
+/** Fisher–Yates driven by mulberry32(seed): the same seed, the same order. */
+function shuffled<T>(items: T[], seed: number): T[] {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
 
 function blocksOf(text: string): string {
   return [...text.matchAll(/^```sh walkthrough\n([\s\S]*?)^```$/gm)].map((m) => m[1]).join('\n');
@@ -79,8 +103,8 @@ afterAll(async () => {
   removeDir(dataDir);
 });
 
-describe('flow walkthroughs against tessera serve all', () => {
-  it.each(walkthroughs)('$name runs green', { timeout: 90_000 }, async ({ script }) => {
+describe(`flow walkthroughs against tessera serve all, in a shuffled order (seed ${SEED})`, () => {
+  it.each(walkthroughs)('$name runs green', { timeout: 170_000 }, async ({ script }) => {
     const work = tempDataDir('walkthrough-work');
     try {
       // mktemp in a walkthrough lands in a directory removed afterwards.
@@ -108,7 +132,9 @@ function bash(
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 80_000);
+    // Each `tessera` command a walkthrough runs costs seconds of CPU (tsx compiles the sources), so a
+    // busy machine needs the room; this bounds a hung command, not the speed.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 160_000);
     child.once('close', (code) => {
       clearTimeout(timer);
       resolve({ code, output });

@@ -1,5 +1,5 @@
 import { recordAudit, type Actor } from '../../audit/audit-log.ts';
-import { randomSecret } from '../../crypto/secrets.ts';
+import { randomAlphanumeric } from '../../crypto/secrets.ts';
 import { badRequest, notFound } from '../../errors/tessera-error.ts';
 import { inTransaction } from '../../store/in-transaction.ts';
 import {
@@ -27,7 +27,8 @@ export interface NewLicenseInput {
 }
 
 /** Activation codes are typed by people: 24 characters, no padding. */
-const ACTIVATION_CODE_BYTES = 18;
+/** Letters and digits (about 143 bits), as GitLab's codes: pasted as an argument, never mistaken for an option. */
+const ACTIVATION_CODE_LENGTH = 24;
 const DEFAULT_TERM_DAYS = 365;
 
 /**
@@ -57,7 +58,7 @@ export async function createLicense(
     new Date(new Date(startsAt).getTime() + DEFAULT_TERM_DAYS * 86_400_000).toISOString();
   if (expiresAt <= startsAt) throw badRequest('expires_at', 'must be after starts_at');
 
-  const activationCode = randomSecret(ACTIVATION_CODE_BYTES);
+  const activationCode = randomAlphanumeric(ACTIVATION_CODE_LENGTH);
   const license = await inTransaction(deps.db, async (trx) => {
     const row = await insertLicense(trx, {
       licensee,
