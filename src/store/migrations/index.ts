@@ -10,6 +10,7 @@ import * as aiWorkflows from './007-ai-workflows.ts';
 import * as impersonationTokens from './008-impersonation-tokens.ts';
 import * as ciVariables from './009-ci-variables.ts';
 import * as runnerRegistrationTokens from './010-runner-registration-tokens.ts';
+import * as granularScopes from './013-granular-scopes.ts';
 
 /** Every migration, in the order it runs. A new one is appended here and nowhere else. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '008-impersonation-tokens': impersonationTokens,
   '009-ci-variables': ciVariables,
   '010-runner-registration-tokens': runnerRegistrationTokens,
+  '013-granular-scopes': granularScopes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

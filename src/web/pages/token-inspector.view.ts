@@ -75,8 +75,20 @@ function opaqueResult(found: TokenInspection): SafeHtml {
             <dd>${found.resource.type} ${found.resource.id}</dd>`
         : ''
     }
-    <dt>Scopes</dt>
-    <dd data-testid="inspection-scopes">${found.scopes.join(', ')}</dd>
+    ${
+      found.granular_scopes
+        ? html`<dt>Fine-grained permissions</dt>
+            <dd data-testid="inspection-granular-scopes">
+              <ul>
+                ${found.granular_scopes.map(
+                  (grant) =>
+                    html`<li>${boundaryOf(grant)}: <code>${grant.permissions.join(', ')}</code></li>`,
+                )}
+              </ul>
+            </dd>`
+        : html`<dt>Scopes</dt>
+            <dd data-testid="inspection-scopes">${found.scopes.join(', ')}</dd>`
+    }
     <dt>Created</dt>
     <dd>${timeTag(found.created_at)}</dd>
     <dt>Last used</dt>
@@ -86,6 +98,13 @@ function opaqueResult(found: TokenInspection): SafeHtml {
     <dt>State</dt>
     <dd data-testid="inspection-state">${badge(found.state.replace('_', ' '), found.state)}</dd>
   </dl>`;
+}
+
+/** Where a fine-grained grant applies, in words. */
+function boundaryOf(grant: NonNullable<TokenInspection['granular_scopes']>[number]): string {
+  if (grant.project_id !== null) return `project ${grant.project_id}`;
+  if (grant.group_id !== null) return `group ${grant.group_id} and everything below it`;
+  return grant.access.replace('_', ' ');
 }
 
 function ownerOf(found: TokenInspection): SafeHtml {
