@@ -10,7 +10,12 @@ export class TesseraError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: { field?: string; scope?: string; permission?: string; retryAfterSeconds?: number } = {},
+    readonly details: {
+      field?: string;
+      scope?: string;
+      permission?: string;
+      retryAfterSeconds?: number;
+    } = {},
   ) {
     super(message);
     this.name = 'TesseraError';

@@ -33,7 +33,11 @@ const TOKEN_CREATION = {
 export const NEW_TOKEN_PARAMETERS = parameters(
   {
     ...TOKEN_CREATION,
-    scopes: { ...TOKEN_CREATION.scopes, required: false, description: 'Scopes the token holds (classic token)' },
+    scopes: {
+      ...TOKEN_CREATION.scopes,
+      required: false,
+      description: 'Scopes the token holds (classic token)',
+    },
     granular_scopes: {
       type: 'array',
       items: 'object',

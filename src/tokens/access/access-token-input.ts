@@ -44,7 +44,9 @@ export function validateNewAccessToken(
   const granular = request.granularScopes !== undefined;
   if (granular && request.scopes.length > 0) {
     // GitLab's words (Grape's exactly_one_of), field and all.
-    throw new TesseraError('bad_request', 'scopes, granular_scopes are mutually exclusive', { field: 'scopes' });
+    throw new TesseraError('bad_request', 'scopes, granular_scopes are mutually exclusive', {
+      field: 'scopes',
+    });
   }
   if (granular && audience.kind === 'bot') {
     throw badRequest('granular_scopes', 'is not supported for project and group access tokens');

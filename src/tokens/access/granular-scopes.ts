@@ -115,7 +115,8 @@ function permissionList(raw: unknown, access: GranularAccess): string[] {
   const allowed = BOUNDARIES_OF[access];
   for (const name of names) {
     const permission = permissionNamed(name);
-    if (!permission) throw badRequest(`${FIELD}[permissions]`, `does not have a valid value: ${printable(name)}`);
+    if (!permission)
+      throw badRequest(`${FIELD}[permissions]`, `does not have a valid value: ${printable(name)}`);
     if (!permission.boundaries.some((boundary) => allowed.includes(boundary))) {
       throw badRequest(`${FIELD}[permissions]`, `${name} does not apply with ${access} access`);
     }
@@ -126,7 +127,9 @@ function permissionList(raw: unknown, access: GranularAccess): string[] {
 function idList(raw: unknown, name: string): number[] {
   if (raw === undefined || raw === null) return [];
   const list = Array.isArray(raw) ? raw : [raw];
-  const ids = list.map((value) => (typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value));
+  const ids = list.map((value) =>
+    typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value,
+  );
   if (!ids.every((id): id is number => Number.isSafeInteger(id) && (id as number) > 0)) {
     throw badRequest(`${FIELD}[${name}]`, 'is invalid');
   }
