@@ -44,6 +44,13 @@ const BOUNDARIES_OF: Readonly<Record<GranularAccess, readonly Boundary[]>> = {
 
 const FIELD = 'granular_scopes';
 
+/** Where a grant applies, in words (the web UI's token list and inspector). */
+export function boundaryLabel(grant: Pick<GranularScope, 'access' | 'project_id' | 'group_id'>): string {
+  if (grant.project_id !== null) return `project ${grant.project_id}`;
+  if (grant.group_id !== null) return `group ${grant.group_id} and below`;
+  return grant.access.replace('_', ' ');
+}
+
 /** The grants of a fine-grained token; null for a classic token. */
 export function granularScopesOf(token: Pick<AccessToken, 'granular_scopes'>): GranularScope[] | null {
   if (token.granular_scopes === null || token.granular_scopes === undefined) return null;

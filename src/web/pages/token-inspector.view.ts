@@ -1,3 +1,4 @@
+import { boundaryLabel } from '../../tokens/access/granular-scopes.ts';
 import type { TokenInspection } from '../../tokens/access/token-inspector.ts';
 import { badge, timeTag } from '../format.ts';
 import { html, type SafeHtml } from '../html.ts';
@@ -82,7 +83,7 @@ function opaqueResult(found: TokenInspection): SafeHtml {
               <ul>
                 ${found.granular_scopes.map(
                   (grant) =>
-                    html`<li>${boundaryOf(grant)}: <code>${grant.permissions.join(', ')}</code></li>`,
+                    html`<li>${boundaryLabel(grant)}: <code>${grant.permissions.join(', ')}</code></li>`,
                 )}
               </ul>
             </dd>`
@@ -98,13 +99,6 @@ function opaqueResult(found: TokenInspection): SafeHtml {
     <dt>State</dt>
     <dd data-testid="inspection-state">${badge(found.state.replace('_', ' '), found.state)}</dd>
   </dl>`;
-}
-
-/** Where a fine-grained grant applies, in words. */
-function boundaryOf(grant: NonNullable<TokenInspection['granular_scopes']>[number]): string {
-  if (grant.project_id !== null) return `project ${grant.project_id}`;
-  if (grant.group_id !== null) return `group ${grant.group_id} and everything below it`;
-  return grant.access.replace('_', ' ');
 }
 
 function ownerOf(found: TokenInspection): SafeHtml {
