@@ -22,7 +22,7 @@ export type ParameterSpec =
     }
   | {
       type: 'array';
-      /** `object`: a list of hashes in a JSON body (`granular_scopes`), read whole by the route. */
+      /** `object`: a list of hashes (`granular_scopes`; `a[][key]` in a form), read whole by the route. */
       items: ScalarType | 'object';
       required?: boolean;
       description?: string;

@@ -215,6 +215,29 @@ describe.each(ENGINES)('fine-grained personal access tokens on %s', (engine) => 
     expect(classic.body).not.toHaveProperty('granular_scopes');
   });
 
+  it('takes granular_scopes as form fields too, grouped the Rails way', async () => {
+    const form = new URLSearchParams([
+      ['name', 'form-made'],
+      ['granular_scopes[][access]', 'selected_memberships'],
+      ['granular_scopes[][permissions][]', 'download_code'],
+      ['granular_scopes[][project_ids][]', String(a.id)],
+      ['granular_scopes[][access]', 'user'],
+      ['granular_scopes[][permissions][]', 'read_user'],
+    ]);
+    const response = await fetch(`${instance.url}/api/v4/user/personal_access_tokens`, {
+      method: 'POST',
+      headers: { 'private-token': alice.pat, 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
+    const body = (await response.json()) as Json;
+    expect(response.status).toBe(201);
+    rememberSecret(body.token as string);
+    expect(body.granular_scopes).toEqual([
+      { access: 'selected_memberships', permissions: ['download_code'], project_id: a.id, group_id: null },
+      { access: 'user', permissions: ['read_user'], project_id: null, group_id: null },
+    ]);
+  });
+
   it('refuses malformed grants with a 400 naming granular_scopes', async () => {
     const cases: unknown[] = [
       [{ access: 'selected_memberships', permissions: ['download_code'] }],

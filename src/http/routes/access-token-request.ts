@@ -28,7 +28,8 @@ const TOKEN_CREATION = {
 
 /**
  * What {@link newTokenRequest} reads: a personal or impersonation token's creation, classic
- * (`scopes`) or fine-grained (`granular_scopes`, in a JSON body), exactly one of the two.
+ * (`scopes`) or fine-grained (`granular_scopes`, a JSON array or `granular_scopes[][access]` form fields),
+ * exactly one of the two.
  */
 export const NEW_TOKEN_PARAMETERS = parameters(
   {
