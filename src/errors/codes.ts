@@ -7,6 +7,8 @@ export const ERROR_CODES = {
   unauthorized: 401,
   /** The credential is valid but lacks a scope the request needs. */
   insufficient_scope: 403,
+  /** A fine-grained token holds no boundary containing the target with the permission the route needs. */
+  insufficient_granular_scope: 403,
   /** The caller is known but may not do this. */
   forbidden: 403,
   /** Absent, or present but hidden from the caller. */

@@ -10,7 +10,12 @@ export class TesseraError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: { field?: string; scope?: string; retryAfterSeconds?: number } = {},
+    readonly details: {
+      field?: string;
+      scope?: string;
+      permission?: string;
+      retryAfterSeconds?: number;
+    } = {},
   ) {
     super(message);
     this.name = 'TesseraError';
@@ -27,6 +32,14 @@ export const forbidden = (message = '403 Forbidden'): TesseraError => new Tesser
 
 export const badRequest = (field: string, problem: string): TesseraError =>
   new TesseraError('bad_request', `${field} ${problem}`, { field });
+
+/** A fine-grained token lacks `permission` on every boundary it holds that contains the target. */
+export const insufficientGranularScope = (permission: string): TesseraError =>
+  new TesseraError(
+    'insufficient_granular_scope',
+    `The token does not hold the ${permission} permission on a boundary containing this resource.`,
+    { permission },
+  );
 
 export const insufficientScope = (scope: string): TesseraError =>
   new TesseraError(

@@ -10,6 +10,7 @@ import {
 } from '../identity/permissions.ts';
 import type { Executor } from '../store/database.ts';
 import type { Project } from '../store/schema.ts';
+import { assertGranularPermissions } from '../tokens/access/granular-access.ts';
 import type { BasicIdentity } from '../tokens/basic-credentials.ts';
 
 export type GitOperation = 'read' | 'write';
@@ -76,6 +77,17 @@ export async function authorizeGitAccess(
     throw forbidden(
       "403 Forbidden - this project's CI/CD job token allowlist does not admit the job's project",
     );
+  }
+  if (credential.granular) {
+    // A fine-grained token has no scopes: Code: Download or Code: Push on a boundary holding the project.
+    await assertGranularPermissions(
+      db,
+      principal.user,
+      credential.granular.scopes,
+      [GIT_OPERATION_PERMISSIONS[operation]],
+      { kind: 'project', project },
+    );
+    credential.granular.admitted = true;
   }
   if (operation === 'write') {
     if (credential.kind === 'ci_job_token')

@@ -7,9 +7,16 @@ export function errorBody(error: TesseraError): Record<string, unknown> {
   if (error.code === 'insufficient_scope') {
     return { error: 'insufficient_scope', error_description: error.message, scope: error.details.scope };
   }
+  if (error.code === 'insufficient_granular_scope') {
+    return {
+      error: 'insufficient_granular_scope',
+      error_description: error.message,
+      permission: error.details.permission,
+    };
+  }
   if (error.code === 'bad_request' && error.details.field) {
     return {
-      message: { [error.details.field]: [error.message.slice(error.details.field.length + 1)] },
+      message: { [error.details.field]: [error.message.slice(error.details.field.length + 1).trimStart()] },
       error: error.message,
     };
   }

@@ -8,6 +8,7 @@ import { createHttpApp } from './app.ts';
 import { webRoutes } from '../web/web-routes.ts';
 import { installAuthentication } from './authenticate.ts';
 import { installSudo } from './sudo.ts';
+import { installGranularScopeBoundary } from './granular-scope-boundary.ts';
 import { installListPagination } from './pagination.ts';
 import { installOpenApi } from './openapi.ts';
 import { installCsrfProtection, sessionDepsFor, sessionResolver } from './session-authentication.ts';
@@ -74,6 +75,7 @@ export async function buildInstanceApp(
   installListPagination(app, context.settings.externalUrl);
   installCsrfProtection(app, context.secrets.digester);
   installJobTokenBoundary(app, context);
+  installGranularScopeBoundary(app, context.db);
   installCompositeIdentityBoundary(app);
   installAutoDevOpsProvisioning(app, context);
   await app.register(healthRoutes, { readiness, db: context.db, metrics: context.metrics });

@@ -56,11 +56,21 @@ function assign(target: NestedParams, path: readonly string[], value: string): v
     return;
   }
   if (rest[0] === '') {
-    // `a[]=x` appends; `a[][b]=x` (an array of hashes) is more than any credential parameter needs,
-    // so its values are appended flat.
-    const list = Array.isArray(existing) ? existing : existing === undefined ? [] : [existing];
-    list.push(value);
+    const list: unknown[] = Array.isArray(existing) ? existing : existing === undefined ? [] : [existing];
     target[head] = list;
+    const childPath = rest.slice(1);
+    if (childPath.length === 0) {
+      // `a[]=x` appends.
+      list.push(value);
+      return;
+    }
+    // `a[][b]=x` is an array of hashes (`granular_scopes[][access]`), grouped as Rack does: a key goes
+    // into the last hash until that hash already has it, and a list inside (`a[][c][]=y`) always does.
+    const last = list[list.length - 1];
+    const intoLast = isPlainObject(last) && (childPath.includes('') || !Object.hasOwn(last, childPath[0]!));
+    const hash: NestedParams = intoLast ? (last as NestedParams) : {};
+    if (!intoLast) list.push(hash);
+    assign(hash, childPath, value);
     return;
   }
   const child = isPlainObject(existing) ? existing : {};

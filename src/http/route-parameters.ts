@@ -20,7 +20,14 @@ export type ParameterSpec =
       enum?: readonly string[];
       format?: 'date' | 'date-time' | 'uri' | 'email';
     }
-  | { type: 'array'; items: ScalarType; required?: boolean; description?: string; enum?: readonly string[] }
+  | {
+      type: 'array';
+      /** `object`: a list of hashes (`granular_scopes`; `a[][key]` in a form), read whole by the route. */
+      items: ScalarType | 'object';
+      required?: boolean;
+      description?: string;
+      enum?: readonly string[];
+    }
   /** A hash of arbitrary keys (`variables[KEY]=value`): the route may read any key inside it. */
   | { type: 'object'; required?: boolean; description?: string };
 

@@ -55,7 +55,12 @@ export async function sudoPrincipal(
       '403 Forbidden - Must be authenticated using an OAuth or Personal Access Token to use sudo',
     );
   }
-  if (principal.credential.scopes === null || !hasAnyScope(principal, ['sudo']))
+  // A fine-grained token holds no scope at all, `sudo` included.
+  if (
+    principal.credential.scopes === null ||
+    principal.credential.granular ||
+    !hasAnyScope(principal, ['sudo'])
+  )
     throw insufficientScope('sudo');
   const user = await findSudoUser(db, identifier);
   if (!user) throw notFound(`User with ID or username '${printable(identifier)}'`);

@@ -25,6 +25,11 @@ export interface Principal {
      * token: its own project and the projects whose allowlist admits it). Absent: no such limit.
      */
     projectScope?: ProjectScope;
+    /**
+     * Set for a fine-grained personal access token: it holds catalogue permissions on boundaries
+     * instead of scopes (`scopes` is then empty).
+     */
+    granular?: GranularCredential;
   };
   /**
    * Composite identity: the person a service account's OAuth token acts for (its `user:<id>` scope).
@@ -46,8 +51,30 @@ export interface ProjectScope {
   writable(projectId: number): boolean;
 }
 
-/** True when the principal's credential grants at least one of the scopes. */
+/**
+ * A fine-grained token's grants, and whether this request's permissions were found held on the
+ * request's target (set by the one check that runs before every handler, git and the registry).
+ */
+export interface GranularCredential {
+  readonly scopes: readonly GranularGrant[];
+  admitted: boolean;
+}
+
+/** One grant of a fine-grained token (the stored shape of `tokens/access/granular-scopes.ts`). */
+export interface GranularGrant {
+  readonly access: string;
+  readonly permissions: readonly string[];
+  readonly project_id: number | null;
+  readonly group_id: number | null;
+}
+
+/**
+ * True when the principal's credential grants at least one of the scopes. A fine-grained token has no
+ * scopes: it passes a route's scope check only once the granular check admitted this request, so a
+ * route the check did not cover (an exempt one) refuses it.
+ */
 export function hasAnyScope(principal: Principal, scopes: readonly string[]): boolean {
+  if (principal.credential.granular) return principal.credential.granular.admitted;
   const granted = principal.credential.scopes;
   return granted === null || scopes.some((scope) => granted.includes(scope));
 }

@@ -4,7 +4,9 @@ import type { Principal } from '../identity/principal.ts';
 import type { Executor } from '../store/database.ts';
 import type { Project } from '../store/schema.ts';
 import type { BasicIdentity } from '../tokens/basic-credentials.ts';
+import { holdsGranularPermission } from '../tokens/access/granular-access.ts';
 import { NO_ABILITY, type RegistryAbility } from './registry-claims.ts';
+import { REGISTRY_ACTION_PERMISSIONS } from './registry-permissions.ts';
 
 /** Access token scopes that let a credential pull images, and push (or delete) them. */
 const PULL_SCOPES = ['api', 'read_api', 'read_registry'];
@@ -48,19 +50,44 @@ async function deployTokenAbility(
 async function userAbility(db: Executor, principal: Principal, project: Project): Promise<RegistryAbility> {
   const { credential } = principal;
   if (credential.projectScope && !(await credential.projectScope.allows(project.id))) return NO_ABILITY;
+  const facts = await projectAccessFacts(db, principal.user, project);
+  if (credential.granular) {
+    // A fine-grained token: each action's catalogue permission on a boundary holding the project.
+    const grants = credential.granular.scopes;
+    const holds = (action: keyof typeof REGISTRY_ACTION_PERMISSIONS) =>
+      holdsGranularPermission(db, principal.user, grants, REGISTRY_ACTION_PERMISSIONS[action], {
+        kind: 'project',
+        project,
+      });
+    const [pull, push, remove] = await Promise.all([holds('pull'), holds('push'), holds('delete')]);
+    return {
+      pull: pull && canReadRepository(facts),
+      push: push && canWriteRepository(facts),
+      delete: remove && canWriteRepository(facts),
+    };
+  }
   // A session or password is not scope-limited; every token is (a job token carries the registry scopes).
   const scopes = credential.scopes;
   const has = (wanted: readonly string[]) => scopes === null || wanted.some((s) => scopes.includes(s));
-  const facts = await projectAccessFacts(db, principal.user, project);
   const write =
     has(PUSH_SCOPES) && canWriteRepository(facts) && (credential.projectScope?.writable(project.id) ?? true);
   return { pull: has(PULL_SCOPES) && canReadRepository(facts), push: write, delete: write };
 }
 
 /** Whether the identity may list the registry's catalog (`registry:catalog:*`): administrators only. */
-export function mayListCatalog(identity: BasicIdentity | null): boolean {
+export async function mayListCatalog(db: Executor, identity: BasicIdentity | null): Promise<boolean> {
   if (identity?.type !== 'user') return false;
   const { user, credential } = identity.principal;
+  if (credential.granular) {
+    const held = await holdsGranularPermission(
+      db,
+      user,
+      credential.granular.scopes,
+      REGISTRY_ACTION_PERMISSIONS.catalog,
+      { kind: 'none' },
+    );
+    return user.is_admin === 1 && held;
+  }
   const scopes = credential.scopes;
   return user.is_admin === 1 && (scopes === null || ['api', 'read_api'].some((s) => scopes.includes(s)));
 }

@@ -114,7 +114,8 @@ async function grant(
 ): Promise<RegistryAccess> {
   const none = { type: scope.type, name: scope.name, actions: [] };
   if (scope.type === 'registry') {
-    const allowed = scope.name === 'catalog' && scope.actions.includes('*') && mayListCatalog(identity);
+    const allowed =
+      scope.name === 'catalog' && scope.actions.includes('*') && (await mayListCatalog(deps.db, identity));
     return allowed ? { ...none, actions: ['*'] } : none;
   }
   if (scope.type !== 'repository' || !isRepositoryName(scope.name) || scope.actions.length === 0) return none;

@@ -88,6 +88,11 @@ export interface AccessTokensTable {
   previous_token_id: number | null;
   /** 1 for an impersonation token: a personal token an administrator made for the user. */
   impersonation: Generated<number>;
+  /**
+   * A fine-grained token's grants (a JSON array of `{access, permissions, project_id, group_id}`, one
+   * per boundary); null for a classic token, which holds `scopes` instead.
+   */
+  granular_scopes: Generated<string | null>;
 }
 
 export interface SigningKeysTable {

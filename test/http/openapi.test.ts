@@ -68,13 +68,15 @@ describe('GET /api/v4/openapi.json', () => {
 
   it('says what a token creation takes: name required, scopes an array, expires_at a date', () => {
     const body = bodyOf(operation('/api/v4/user/personal_access_tokens', 'post'))!;
-    expect(body.required).toEqual(expect.arrayContaining(['name', 'scopes']));
-    expect(body.required).not.toContain('expires_at');
+    // A personal token takes exactly one of scopes and granular_scopes, so neither is required alone.
+    expect(body.required).toEqual(['name']);
     expect(body.properties!.scopes).toMatchObject({ type: 'array', items: { type: 'string' } });
+    expect(body.properties!.granular_scopes).toMatchObject({ type: 'array', items: { type: 'object' } });
     expect(body.properties!.expires_at).toMatchObject({ type: 'string', format: 'date' });
     expect(body.properties!.name!.description).toEqual(expect.any(String));
 
     const projectToken = bodyOf(operation('/api/v4/projects/{id}/access_tokens', 'post'))!;
+    expect(projectToken.required).toEqual(expect.arrayContaining(['name', 'scopes']));
     expect(projectToken.properties!.access_level).toMatchObject({ type: 'integer' });
     expect(bodyOf(operation('/api/v4/user/personal_access_tokens', 'post'))!.properties).not.toHaveProperty(
       'access_level',

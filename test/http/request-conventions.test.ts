@@ -11,6 +11,19 @@ describe('GitLab parameter conventions', () => {
     ['a[b][]=1&a[b][]=2', { a: { b: ['1', '2'] } }],
     ['name=two+words&empty=', { name: 'two words', empty: '' }],
     ['odd]key=1', { 'odd]key': '1' }],
+    [
+      'g[][access]=user&g[][permissions][]=read_user&g[][access]=selected_memberships&g[][permissions][]=download_code&g[][permissions][]=read_project&g[][project_ids][]=7',
+      {
+        g: [
+          { access: 'user', permissions: ['read_user'] },
+          {
+            access: 'selected_memberships',
+            permissions: ['download_code', 'read_project'],
+            project_ids: ['7'],
+          },
+        ],
+      },
+    ],
   ])('reads %s the Rails way', (query, expected) => {
     expect(parseUrlEncoded(query)).toEqual(expected);
   });

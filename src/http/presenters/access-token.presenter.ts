@@ -1,6 +1,7 @@
 import type { AccessToken } from '../../store/schema.ts';
 import type { Clock } from '../../util/clock.ts';
 import { accessTokenState, scopesOf } from '../../tokens/access/access-token-state.ts';
+import { granularScopesOf, type GranularScope } from '../../tokens/access/granular-scopes.ts';
 
 /** An access token in the platform's v4 shape, the field order included. */
 export interface AccessTokenBody {
@@ -18,6 +19,8 @@ export interface AccessTokenBody {
   impersonation?: boolean;
   /** Project and group tokens only: the bot's role. */
   access_level?: number;
+  /** Fine-grained tokens only: one grant per boundary, with its one project or group (or neither). */
+  granular_scopes?: GranularScope[];
   /** Only in the answer to create and rotate: the one time the secret is shown. */
   token?: string;
 }
@@ -41,6 +44,8 @@ export function presentAccessToken(token: AccessToken, clock: Clock, plaintext?:
   };
   if (token.kind === 'personal') body.impersonation = token.impersonation === 1;
   if (token.kind !== 'personal' && token.access_level !== null) body.access_level = token.access_level;
+  const granular = granularScopesOf(token);
+  if (granular) body.granular_scopes = granular;
   if (plaintext !== undefined) body.token = plaintext;
   return body;
 }

@@ -26,8 +26,28 @@ const TOKEN_CREATION = {
   },
 } as const;
 
-/** What {@link newTokenRequest} reads: a personal or impersonation token's creation. */
-export const NEW_TOKEN_PARAMETERS = parameters(TOKEN_CREATION, { in: 'body' });
+/**
+ * What {@link newTokenRequest} reads: a personal or impersonation token's creation, classic
+ * (`scopes`) or fine-grained (`granular_scopes`, a JSON array or `granular_scopes[][access]` form fields),
+ * exactly one of the two.
+ */
+export const NEW_TOKEN_PARAMETERS = parameters(
+  {
+    ...TOKEN_CREATION,
+    scopes: {
+      ...TOKEN_CREATION.scopes,
+      required: false,
+      description: 'Scopes the token holds (classic token)',
+    },
+    granular_scopes: {
+      type: 'array',
+      items: 'object',
+      description:
+        'Fine-grained token: entries {access, permissions, project_ids?, group_ids?}; access is personal_projects, all_memberships, selected_memberships, user or instance; not with scopes',
+    },
+  },
+  { in: 'body' },
+);
 
 /** What {@link newResourceTokenRequest} reads: a project or group access token's creation. */
 export const NEW_RESOURCE_TOKEN_PARAMETERS = parameters(
@@ -80,13 +100,14 @@ function scopesParam(params: ApiParams): string[] {
   return (list as string[]).flatMap((item) => item.split(','));
 }
 
-/** A token creation: `name`, `description`, `scopes`, `expires_at`. */
-export function newTokenRequest(request: FastifyRequest): NewAccessTokenRequest {
+/** A token creation: `name`, `description`, `scopes`, `expires_at`; `granular_scopes` with `fineGrained`. */
+export function newTokenRequest(request: FastifyRequest, fineGrained = false): NewAccessTokenRequest {
   const params = apiParams(request);
   const parsed: NewAccessTokenRequest = {
     scopes: scopesParam(params),
     expiresAt: params.expires_at,
   };
+  if (fineGrained && params.granular_scopes !== undefined) parsed.granularScopes = params.granular_scopes;
   const name = optionalString(params, 'name');
   if (name !== undefined) parsed.name = name;
   const description = optionalString(params, 'description');

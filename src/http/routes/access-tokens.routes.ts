@@ -172,7 +172,7 @@ export async function accessTokensRoutes(
         actorOf(request),
         principal.user,
         principal.user.id,
-        newTokenRequest(request),
+        newTokenRequest(request, true),
       );
       return reply.status(201).send(presentAccessToken(issued.token, clock, issued.plaintext));
     },
@@ -193,7 +193,7 @@ export async function accessTokensRoutes(
         actorOf(request),
         principal.user,
         ownerId,
-        newTokenRequest(request),
+        newTokenRequest(request, true),
       );
       return reply.status(201).send(presentAccessToken(issued.token, clock, issued.plaintext));
     },

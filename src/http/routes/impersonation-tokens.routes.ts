@@ -83,7 +83,7 @@ export async function impersonationTokensRoutes(
         actorOf(request),
         principal.user,
         numericId(request.params.user_id),
-        newTokenRequest(request),
+        newTokenRequest(request, true),
       );
       return reply.status(201).send(presentAccessToken(issued.token, clock, issued.plaintext));
     },

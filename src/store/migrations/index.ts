@@ -12,6 +12,7 @@ import * as ciVariables from './009-ci-variables.ts';
 import * as runnerRegistrationTokens from './010-runner-registration-tokens.ts';
 import * as workflowRevocations from './011-workflow-revocations.ts';
 import * as housekeepingLease from './012-housekeeping-lease.ts';
+import * as granularScopes from './013-granular-scopes.ts';
 
 /** Every migration, in the order it runs. A new one is appended here and nowhere else. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '010-runner-registration-tokens': runnerRegistrationTokens,
   '011-workflow-revocations': workflowRevocations,
   '012-housekeeping-lease': housekeepingLease,
+  '013-granular-scopes': granularScopes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

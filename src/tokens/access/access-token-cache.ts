@@ -1,4 +1,5 @@
 import type { AccessToken, User } from '../../store/schema.ts';
+import type { GranularScope } from './granular-scopes.ts';
 import type { Clock } from '../../util/clock.ts';
 import { registerEvictableCache, type CacheEviction, type EvictableCache } from '../cache-evictions.ts';
 
@@ -7,6 +8,8 @@ export interface CachedAccessToken {
   token: AccessToken;
   owner: User;
   scopes: readonly string[];
+  /** A fine-grained token's grants, parsed once; null for a classic token. */
+  granular?: readonly GranularScope[] | null;
 }
 
 interface Entry extends CachedAccessToken {

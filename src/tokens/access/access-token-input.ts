@@ -1,4 +1,4 @@
-import { badRequest } from '../../errors/tessera-error.ts';
+import { TesseraError, badRequest } from '../../errors/tessera-error.ts';
 import type { Clock } from '../../util/clock.ts';
 import { expiryOrLongest, validateExpiry } from './access-token-expiry.ts';
 import { validateScopes, type AccessTokenScope, type ScopeAudience } from './scopes.ts';
@@ -8,6 +8,8 @@ export interface NewAccessTokenRequest {
   name?: string;
   description?: string;
   scopes: readonly string[];
+  /** `granular_scopes` as sent, for a fine-grained personal token; checked by `validateGranularScopes`. */
+  granularScopes?: unknown;
   expiresAt?: unknown;
 }
 
@@ -39,10 +41,21 @@ export function validateNewAccessToken(
   if (description.length > MAX_DESCRIPTION) {
     throw badRequest('description', `is too long (maximum is ${MAX_DESCRIPTION} characters)`);
   }
+  const granular = request.granularScopes !== undefined;
+  if (granular && request.scopes.length > 0) {
+    // GitLab's words (Grape's exactly_one_of), field and all.
+    throw new TesseraError('bad_request', 'scopes, granular_scopes are mutually exclusive', {
+      field: 'scopes',
+    });
+  }
+  if (granular && audience.kind === 'bot') {
+    throw badRequest('granular_scopes', 'is not supported for project and group access tokens');
+  }
   return {
     name,
     description,
-    scopes: validateScopes(request.scopes, audience),
+    // A fine-grained token holds no scope: its grants are all it has.
+    scopes: granular ? [] : validateScopes(request.scopes, audience),
     expiresAt: validateExpiry(
       expiryOrLongest(request.expiresAt, clock, maxLifetimeDays),
       clock,

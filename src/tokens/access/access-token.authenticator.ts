@@ -8,6 +8,7 @@ import type { CachedAccessToken } from './access-token-cache.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
 import { ACCESS_TOKEN_PREFIX, looksLikeAccessToken } from './access-token-secret.ts';
 import { accessTokenState, credentialKindOf, scopesOf } from './access-token-state.ts';
+import { granularScopesOf } from './granular-scopes.ts';
 
 /** `last_used_at` is written at most this often per token, as on the platform: a hot token is not a hot row. */
 export const LAST_USED_THROTTLE_MS = 10 * 60 * 1000;
@@ -34,10 +35,13 @@ export class AccessTokenAuthenticator implements TokenAuthenticator {
     // With impersonation disabled, the tokens administrators made in users' names stop working.
     if (found.token.impersonation === 1 && !this.deps.policy.impersonationEnabled) return null;
     await this.#recordUse(digest, found.token, meta.ip);
-    return {
+    const principal: Principal = {
       user: found.owner,
       credential: { kind: credentialKindOf(found.token.kind), id: found.token.id, scopes: found.scopes },
     };
+    // Fresh per request: whether the granular check admitted it is this request's fact alone.
+    if (found.granular) principal.credential.granular = { scopes: found.granular, admitted: false };
+    return principal;
   }
 
   async #lookup(digest: string): Promise<CachedAccessToken | undefined> {
@@ -48,7 +52,7 @@ export class AccessTokenAuthenticator implements TokenAuthenticator {
     if (!token) return undefined;
     const owner = await findUserById(this.deps.db, token.user_id);
     if (!owner) return undefined;
-    const entry = { token, owner, scopes: scopesOf(token) };
+    const entry = { token, owner, scopes: scopesOf(token), granular: granularScopesOf(token) };
     // Only live tokens are worth caching; a refused one must not linger as a hit.
     if (!token.revoked) this.deps.cache.set(digest, entry, generation);
     return entry;

@@ -4,6 +4,7 @@ import { findAccessTokenById, type Page } from '../../store/access-tokens.reposi
 import type { AccessToken, User } from '../../store/schema.ts';
 import { findUserById } from '../../store/users.repository.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
+import { validateGranularScopes } from './granular-scopes.ts';
 import { validateNewAccessToken, type NewAccessTokenRequest } from './access-token-input.ts';
 import {
   auditAccessToken,
@@ -46,12 +47,17 @@ export async function createImpersonationToken(
     deps.clock,
     deps.policy.maxLifetimeDays,
   );
+  const granularScopes =
+    request.granularScopes === undefined
+      ? null
+      : await validateGranularScopes(deps.db, user, request.granularScopes);
   const issued = await deps.db.transaction().execute(async (trx) => {
     const created = await issueAccessToken(trx, deps, {
       kind: 'personal',
       userId: user.id,
       resourceId: null,
       ...valid,
+      granularScopes,
       accessLevel: null,
       previousTokenId: null,
       impersonation: true,

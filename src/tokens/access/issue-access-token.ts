@@ -6,6 +6,7 @@ import { isoNow } from '../../util/clock.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
 import { mintAccessTokenSecret } from './access-token-secret.ts';
 import { credentialKindOf, scopesOf } from './access-token-state.ts';
+import { granularScopesOf, type GranularScope } from './granular-scopes.ts';
 
 /** A token just stored, with the one copy of its secret that will ever exist outside the caller. */
 export interface IssuedAccessToken {
@@ -28,6 +29,8 @@ export interface IssueAccessTokenInput {
   plaintext?: string;
   /** An impersonation token (personal tokens only). */
   impersonation?: boolean;
+  /** A fine-grained token's grants, already validated (personal tokens only). */
+  granularScopes?: readonly GranularScope[] | null;
 }
 
 /** Stores a token under the digest of a fresh secret. Call inside the transaction that audits it. */
@@ -54,6 +57,7 @@ export async function issueAccessToken(
     last_used_ips: '[]',
     previous_token_id: input.previousTokenId,
     impersonation: input.impersonation ? 1 : 0,
+    granular_scopes: input.granularScopes ? JSON.stringify(input.granularScopes) : null,
   });
   return { token, plaintext };
 }
@@ -94,6 +98,7 @@ export async function auditAccessToken(
       token_name: token.name,
       user_id: token.user_id,
       scopes: scopesOf(token),
+      ...(token.granular_scopes === null ? {} : { granular_scopes: granularScopesOf(token) }),
       expires_at: token.expires_at,
       ...(token.impersonation === 1 ? { impersonation: true } : {}),
       ...details,

@@ -5,6 +5,7 @@ import { findAccessTokenByDigest, findAccessTokenById } from '../../store/access
 import type { AccessToken, User } from '../../store/schema.ts';
 import { findUserById } from '../../store/users.repository.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
+import { validateGranularScopes } from './granular-scopes.ts';
 import { addDays, todayUtc, validateExpiry } from './access-token-expiry.ts';
 import { validateNewAccessToken, type NewAccessTokenRequest } from './access-token-input.ts';
 import { assertUsableGivenSecret } from './access-token-secret.ts';
@@ -41,12 +42,17 @@ export async function createPersonalAccessToken(
     deps.clock,
     deps.policy.maxLifetimeDays,
   );
+  const granularScopes =
+    request.granularScopes === undefined
+      ? null
+      : await validateGranularScopes(deps.db, owner, request.granularScopes);
   const issued = await deps.db.transaction().execute(async (trx) => {
     const created = await issueAccessToken(trx, deps, {
       kind: 'personal',
       userId: owner.id,
       resourceId: null,
       ...valid,
+      granularScopes,
       accessLevel: null,
       previousTokenId: null,
     });

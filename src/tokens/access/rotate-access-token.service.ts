@@ -14,6 +14,7 @@ import type { AccessTokenDeps } from './access-token-deps.ts';
 import { rotationExpiry } from './access-token-expiry.ts';
 import { looksLikeAccessToken } from './access-token-secret.ts';
 import { accessTokenState, scopesOf } from './access-token-state.ts';
+import { granularScopesOf } from './granular-scopes.ts';
 import {
   auditAccessToken,
   countIssued,
@@ -65,6 +66,8 @@ export async function rotateAccessToken(
       expiresAt: newExpiry,
       previousTokenId: current.id,
       impersonation: current.impersonation === 1,
+      // A fine-grained token rotates into one holding the same grants.
+      granularScopes: granularScopesOf(current),
     });
     await auditAccessToken(trx, deps, actor, 'rotated', current, {
       new_token_id: issued.token.id,

@@ -5,6 +5,7 @@ import { findUserById } from '../../store/users.repository.ts';
 import type { AccessTokenDeps } from './access-token-deps.ts';
 import { ACCESS_TOKEN_PREFIX, looksLikeAccessToken } from './access-token-secret.ts';
 import { accessTokenState, credentialKindOf, scopesOf, type AccessTokenState } from './access-token-state.ts';
+import { granularScopesOf, type GranularScope } from './granular-scopes.ts';
 import { revokeAccessToken } from './revoke-access-token.ts';
 
 /**
@@ -31,6 +32,8 @@ export interface TokenInspection {
   access_level: number | null;
   /** Access tokens only: a personal token an administrator made in the user's name. */
   impersonation?: boolean;
+  /** Fine-grained personal tokens only: what the token holds, one grant per boundary. */
+  granular_scopes?: GranularScope[];
 }
 
 /**
@@ -90,8 +93,14 @@ export class AccessTokenInspector implements TokenInspector {
           : { type: token.kind, id: token.resource_id },
       access_level: token.access_level,
       impersonation: token.impersonation === 1,
+      ...granularPart(token),
     };
   }
+}
+
+function granularPart(token: AccessToken): { granular_scopes?: GranularScope[] } {
+  const granular = granularScopesOf(token);
+  return granular ? { granular_scopes: granular } : {};
 }
 
 /** The inspector for the plaintext's type prefix (with or without the instance prefix), if any. */

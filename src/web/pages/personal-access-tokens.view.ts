@@ -1,5 +1,6 @@
 import type { AccessToken } from '../../store/schema.ts';
 import { accessTokenState, scopesOf } from '../../tokens/access/access-token-state.ts';
+import { boundaryLabel, granularScopesOf } from '../../tokens/access/granular-scopes.ts';
 import { ACCESS_TOKEN_SCOPES, type AccessTokenScope } from '../../tokens/access/scopes.ts';
 import type { Clock } from '../../util/clock.ts';
 import { badge, timeTag } from '../format.ts';
@@ -106,7 +107,7 @@ export function accessTokenTable(
           const state = accessTokenState(token, clock);
           return html`<tr data-token-id="${token.id}">
             <td>${token.name}</td>
-            <td>${scopesOf(token).join(', ')}</td>
+            <td>${scopesCell(token)}</td>
             <td>${timeTag(token.created_at)}</td>
             <td>${timeTag(token.last_used_at, 'Never')}</td>
             <td>${timeTag(token.expires_at)}</td>
@@ -127,4 +128,11 @@ function tokenActions(token: AccessToken, csrfToken: string): SafeHtml {
     rotateWarning:
       'Its current secret stops working at once; the new one is shown once and expires in a week.',
   });
+}
+
+/** A classic token's scopes; for a fine-grained one, what it holds where (it has no scope). */
+function scopesCell(token: AccessToken): string {
+  const granular = granularScopesOf(token);
+  if (!granular) return scopesOf(token).join(', ');
+  return granular.map((grant) => `${boundaryLabel(grant)}: ${grant.permissions.join(', ')}`).join('; ');
 }

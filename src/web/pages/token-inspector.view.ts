@@ -1,3 +1,4 @@
+import { boundaryLabel } from '../../tokens/access/granular-scopes.ts';
 import type { TokenInspection } from '../../tokens/access/token-inspector.ts';
 import { badge, timeTag } from '../format.ts';
 import { html, type SafeHtml } from '../html.ts';
@@ -75,8 +76,20 @@ function opaqueResult(found: TokenInspection): SafeHtml {
             <dd>${found.resource.type} ${found.resource.id}</dd>`
         : ''
     }
-    <dt>Scopes</dt>
-    <dd data-testid="inspection-scopes">${found.scopes.join(', ')}</dd>
+    ${
+      found.granular_scopes
+        ? html`<dt>Fine-grained permissions</dt>
+            <dd data-testid="inspection-granular-scopes">
+              <ul>
+                ${found.granular_scopes.map(
+                  (grant) =>
+                    html`<li>${boundaryLabel(grant)}: <code>${grant.permissions.join(', ')}</code></li>`,
+                )}
+              </ul>
+            </dd>`
+        : html`<dt>Scopes</dt>
+            <dd data-testid="inspection-scopes">${found.scopes.join(', ')}</dd>`
+    }
     <dt>Created</dt>
     <dd>${timeTag(found.created_at)}</dd>
     <dt>Last used</dt>
