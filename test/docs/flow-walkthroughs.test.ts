@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   baseEnv,
@@ -106,6 +108,7 @@ afterAll(async () => {
 describe(`flow walkthroughs against tessera serve all, in a shuffled order (seed ${SEED})`, () => {
   it.each(walkthroughs)('$name runs green', { timeout: 170_000 }, async ({ script }) => {
     const work = tempDataDir('walkthrough-work');
+    shareCompileCache(work);
     try {
       // mktemp in a walkthrough lands in a directory removed afterwards.
       const result = await bash(script, { ...env, TMPDIR: work, HOME: work });
@@ -117,6 +120,15 @@ describe(`flow walkthroughs against tessera serve all, in a shuffled order (seed
     }
   });
 });
+
+/**
+ * The walkthrough's TMPDIR is its own, but tsx keeps its compile cache in TMPDIR too: link the run's
+ * warm cache in, or every `tessera` command of the page compiles every source file again.
+ */
+function shareCompileCache(work: string): void {
+  const cache = `tsx-${process.getuid?.() ?? 0}`;
+  if (existsSync(join(tmpdir(), cache))) symlinkSync(join(tmpdir(), cache), join(work, cache));
+}
 
 /** Runs the page's blocks in one strict bash from the repository root, as a newcomer in a clone would. */
 function bash(
