@@ -8,7 +8,8 @@ import { auditEvents, createUserWithPassword, newPassword } from '../identity/id
 import type { TestInstance } from '../support/instance.ts';
 import { rememberSecret } from '../support/secrets.ts';
 import { addMember, createGroup, createProject } from '../support/world.ts';
-import { call } from '../tokens/token-fixtures.ts';
+import { call, depsOf, givePat } from '../tokens/token-fixtures.ts';
+import { addDays, todayUtc } from '../../src/tokens/access/access-token-expiry.ts';
 import { desktopContext, launchChromium, screenshot, signInWithForm, watchCspViolations } from './browser.ts';
 
 /*
@@ -295,5 +296,33 @@ describe('the admin screens in a real browser', () => {
     expect(post.status()).toBe(404);
     expect(await findUserByUsernameIgnoringCase(instance.context.db, 'mallory')).toBeUndefined();
     await context.close();
+  });
+
+  it('the home page shows what needs attention: expiring tokens, failed sign-ins, the next key rotation', async () => {
+    const { user: ida, password } = await createUserWithPassword(instance.context.db, { username: 'ida' });
+    const today = todayUtc(instance.context.clock);
+    const soon = await givePat(depsOf(instance), ida, ['read_user'], addDays(today, 3));
+    await givePat(depsOf(instance), ida, ['read_user'], addDays(today, 60));
+    rememberSecret(soon.plaintext);
+    expect(await signsIn('ida', 'wrong-password-1')).toBe(false);
+
+    const context = await desktopContext(browser);
+    const page = await context.newPage();
+    const csp = watchCspViolations(page);
+    await signInWithForm(page, instance.url, 'ida', password);
+    const expiring = await page.getByTestId('expiring-tokens').innerText();
+    expect(expiring).toContain(addDays(today, 3));
+    expect(expiring).not.toContain(addDays(today, 60));
+    expect(await page.getByTestId('failed-sign-ins').innerText()).toContain('127.0.0.1');
+    expect(await page.getByTestId('instance-attention').count()).toBe(0);
+    await screenshot(page, 'home-attention');
+    expect(csp).toEqual([]);
+    await context.close();
+
+    await admin.goto(`${instance.url}/`);
+    const instanceBox = await admin.getByTestId('instance-attention').innerText();
+    expect(instanceBox).toMatch(/[1-9]\d* failed sign-ins? in the last 24 hours/);
+    expect(instanceBox).toContain('Next signing-key rotation');
+    expect(await admin.getByTestId('failed-sign-ins').innerText()).toContain('None.');
   });
 });
