@@ -282,6 +282,20 @@ describe('the admin screens in a real browser', () => {
     expect(violations).toEqual([]);
   });
 
+  it('refuses a new form posted without the session’s CSRF token, and changes nothing', async () => {
+    for (const [path, form] of [
+      ['/admin/users', { username: 'csrf-user', email: 'csrf@example.com' }],
+      ['/dashboard/groups', { name: 'CSRF', path: 'csrf-group' }],
+      ['/-/user_settings/password', { current_password: 'x', password: 'y', password_confirmation: 'y' }],
+    ] as const) {
+      const response = await admin.request.post(`${instance.url}${path}`, { form, maxRedirects: 0 });
+      expect([path, response.status()]).toEqual([path, 403]);
+    }
+    expect(await findUserByUsernameIgnoringCase(instance.context.db, 'csrf-user')).toBeUndefined();
+    await admin.goto(`${instance.url}/dashboard/groups`);
+    expect(await admin.locator('body').innerText()).not.toContain('csrf-group');
+  });
+
   it('answers 404 to a person who is not an administrator', async () => {
     const { password } = await createUserWithPassword(instance.context.db, { username: 'hal' });
     const context = await desktopContext(browser);
