@@ -14,7 +14,7 @@ import {
 } from '../store/users.repository.ts';
 import type { Clock } from '../util/clock.ts';
 import { assertValidPath, validEmail, validName } from './naming-rules.ts';
-import { hashPassword, passwordProblem } from './password.ts';
+import { hashPassword, passwordProblem, verifyPassword } from './password.ts';
 
 export interface NewUserInput {
   username: string;
@@ -210,4 +210,23 @@ export async function setPassword(
       target: { type: 'user', id: userId, details: user.username },
     });
   });
+}
+
+/**
+ * A person changes their own password: the current one must be given (a session left open on a shared
+ * machine must not be enough to take the account over). As with {@link setPassword}, every session of
+ * theirs ends, this one included, so they sign in again with the new password.
+ */
+export async function changeOwnPassword(
+  db: Executor,
+  clock: Clock,
+  actor: Actor,
+  user: User,
+  change: { current: string; password: string },
+): Promise<void> {
+  const stored = await findUserById(db, user.id);
+  if (!stored || !(await verifyPassword(change.current, stored.password_digest)))
+    throw badRequest('current_password', 'is invalid');
+  if (change.current === change.password) throw badRequest('password', 'must differ from the current one');
+  await setPassword(db, clock, actor, user.id, change.password);
 }

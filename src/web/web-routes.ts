@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { InstanceContext } from '../runtime/instance-context.ts';
 import { assetRoutes } from './assets.ts';
 import { adminCiVariablesPage } from './pages/admin-ci-variables.page.ts';
+import { adminRunnersPage } from './pages/admin-runners.page.ts';
+import { groupsPage } from './pages/groups.page.ts';
 import { adminUsersPage } from './pages/admin-users.page.ts';
 import { adminUserPage } from './pages/admin-user.page.ts';
 import { aiPlaygroundPage } from './pages/ai-playground.page.ts';
@@ -12,6 +14,7 @@ import { deployTokensPage } from './pages/deploy-tokens.page.ts';
 import { groupCiCdSettingsPage } from './pages/group-ci-cd-settings.page.ts';
 import { helpPage } from './pages/help.page.ts';
 import { homePage } from './pages/home.page.ts';
+import { passwordPage } from './pages/password.page.ts';
 import { personalAccessTokensPage } from './pages/personal-access-tokens.page.ts';
 import { pipelinesPage } from './pages/pipelines.page.ts';
 import { projectsPage } from './pages/projects.page.ts';
@@ -31,10 +34,13 @@ export const WEB_PAGES: readonly WebPage[] = [
   signInPage,
   homePage,
   personalAccessTokensPage,
+  passwordPage,
   projectsPage,
+  groupsPage,
   aiPlaygroundPage,
   adminUsersPage,
   adminUserPage,
+  adminRunnersPage,
   adminCiVariablesPage,
   signingKeysPage,
   cloudConnectorPage,

@@ -1,9 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/audit/audit-log.ts';
 import { verifyPassword } from '../../src/identity/password.ts';
-import { blockUser, createUser, setAdmin, unblockUser } from '../../src/identity/user.service.ts';
+import { changeUserAccess } from '../../src/identity/user-access.service.ts';
+import {
+  blockUser,
+  changeOwnPassword,
+  createUser,
+  setAdmin,
+  unblockUser,
+} from '../../src/identity/user.service.ts';
 import { findUserNamespace } from '../../src/store/namespaces.repository.ts';
 import { findSessionById, insertSession } from '../../src/store/sessions.repository.ts';
+import { findUserById } from '../../src/store/users.repository.ts';
 import { systemClock } from '../../src/util/clock.ts';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.ts';
 import { createGroup } from '../support/world.ts';
@@ -133,5 +141,49 @@ describe.each(ENGINES)('users on %s', (engine) => {
     });
     expect((await setAdmin(database.db, systemClock, SYSTEM_ACTOR, dan.id, true)).is_admin).toBe(1);
     expect((await setAdmin(database.db, systemClock, SYSTEM_ACTOR, dan.id, false)).is_admin).toBe(0);
+  });
+
+  it('changing one’s own password needs the current one; a refusal changes nothing', async () => {
+    const current = newPassword();
+    const erin = await createUser(database.db, systemClock, SYSTEM_ACTOR, {
+      username: 'erin',
+      email: 'erin@example.com',
+      password: current,
+    });
+    const actor = { userId: erin.id, name: 'erin', ip: null };
+    const next = newPassword();
+    expect(
+      await refusal(
+        changeOwnPassword(database.db, systemClock, actor, erin, { current: 'wrong-one', password: next }),
+      ),
+    ).toMatchObject({ code: 'bad_request', field: 'current_password' });
+    expect(
+      await refusal(changeOwnPassword(database.db, systemClock, actor, erin, { current, password: current })),
+    ).toMatchObject({ code: 'bad_request', field: 'password' });
+    const changed = () =>
+      auditEvents(database.db, 'user.password_changed').then((events) =>
+        events.filter((e) => e.entity_id === String(erin.id)),
+      );
+    expect(await changed()).toHaveLength(0);
+    await changeOwnPassword(database.db, systemClock, actor, erin, { current, password: next });
+    const stored = (await findUserById(database.db, erin.id))!;
+    expect(await verifyPassword(next, stored.password_digest)).toBe(true);
+    expect(await changed()).toHaveLength(1);
+  });
+
+  it('an administrator cannot block themself through changeUserAccess', async () => {
+    const root = await createUser(database.db, systemClock, SYSTEM_ACTOR, {
+      username: 'root2',
+      email: 'root2@example.com',
+      admin: true,
+    });
+    const actor = { userId: root.id, name: 'root2', ip: null };
+    expect(
+      await refusal(changeUserAccess({ db: database.db, clock: systemClock }, actor, root, root.id, 'block')),
+    ).toMatchObject({ code: 'forbidden' });
+    expect(
+      (await changeUserAccess({ db: database.db, clock: systemClock }, actor, root, root.id, 'unblock'))
+        .state,
+    ).toBe('active');
   });
 });

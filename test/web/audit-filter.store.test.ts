@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAudit, SYSTEM_ACTOR } from '../../src/audit/audit-log.ts';
-import { listAuditEvents } from '../../src/store/audit-events.repository.ts';
+import { countAuditEvents, listAuditEvents } from '../../src/store/audit-events.repository.ts';
 import { ManualClock } from '../../src/util/clock.ts';
 import { ENGINES, createTestDatabase, type TestDatabase } from '../support/databases.ts';
 
@@ -42,5 +42,11 @@ describe.each(ENGINES)('the audit log page’s target-type filter on %s', (engin
 
   it('matches nothing for a type no event is about', async () => {
     expect(await actions('DeployToken')).toEqual([]);
+  });
+
+  it('counts what the same filter lists (the home page’s failed sign-ins)', async () => {
+    expect(await countAuditEvents(store.db, { action: 'user.signed_in' })).toBe(1);
+    expect(await countAuditEvents(store.db, { targetType: 'signing_key' })).toBe(1);
+    expect(await countAuditEvents(store.db, { createdAfter: '2026-03-01T12:00:00.001Z' })).toBe(0);
   });
 });

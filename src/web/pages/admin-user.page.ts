@@ -1,5 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import { TesseraError, notFound } from '../../errors/tessera-error.ts';
+import { generatePassword } from '../../identity/password.ts';
+import { changeUserAccess } from '../../identity/user-access.service.ts';
+import { setPassword } from '../../identity/user.service.ts';
+import type { InstanceContext } from '../../runtime/instance-context.ts';
 import type { AccessToken, User } from '../../store/schema.ts';
 import { findUserById } from '../../store/users.repository.ts';
 import { accessTokenDeps, type AccessTokenDeps } from '../../tokens/access/access-token-deps.ts';
@@ -38,6 +42,28 @@ const FIELD_LABELS: Record<string, string> = {
 const LISTED = 100;
 
 type UserParams = { Params: { id: string } };
+
+/** What a finished action on the page says, by the `done` query value (fixed texts only). */
+const DONE: Record<string, string> = {
+  created: 'The user was created.',
+  block: 'The user is blocked: their sessions ended and none of their credentials work.',
+  unblock: 'The user is unblocked.',
+  password: 'The password was changed; the user’s sessions ended.',
+};
+
+/**
+ * Carries a password an administrator set or generated to the user's page, once (the same sealed,
+ * session-bound cookie as a new token, under a name of its own).
+ */
+export function passwordFlash(context: InstanceContext): NewTokenFlash {
+  return new NewTokenFlash(
+    context.secrets.box,
+    context.clock,
+    context.settings,
+    USERS_PATH,
+    '_tessera_new_password',
+  );
+}
 type TokenParams = { Params: { id: string; token_id: string } };
 
 interface FormValues {
@@ -69,11 +95,57 @@ export const adminUserPage: WebPage = {
       return { viewer, user };
     };
 
+    const passwords = passwordFlash(context);
+
     app.get<UserParams>(`${USERS_PATH}/:id`, async (request, reply) => {
       const { viewer, user } = await userOf(request, request.params.id);
       const shown = flash.take(request, reply, viewer);
-      const done = queryText(request, 'revoked') ? 'The impersonation token was revoked.' : null;
-      return sendHtml(reply, await page(deps, tokens, viewer, user, { shown, done }));
+      const password = passwords.take(request, reply, viewer);
+      const done = queryText(request, 'revoked')
+        ? 'The impersonation token was revoked.'
+        : (DONE[queryText(request, 'done')] ?? (queryText(request, 'created') ? DONE.created! : null));
+      return sendHtml(
+        reply,
+        await page(deps, tokens, viewer, user, {
+          shown,
+          done,
+          password: password?.tokenId === user.id ? password : null,
+        }),
+      );
+    });
+
+    for (const change of ['block', 'unblock'] as const)
+      app.post<UserParams>(`${USERS_PATH}/:id/${change}`, async (request, reply) => {
+        const { viewer, user } = await userOf(request, request.params.id);
+        try {
+          await changeUserAccess(context, webActor(request, viewer), viewer.user, user.id, change);
+        } catch (error) {
+          if (!(error instanceof TesseraError) || error.code !== 'forbidden') throw error;
+          return sendHtml(reply, await page(deps, tokens, viewer, user, { problem: error.message }), 403);
+        }
+        return reply.redirect(`${userPath(user)}?done=${change}`, 303);
+      });
+
+    app.post<UserParams>(`${USERS_PATH}/:id/password`, async (request, reply) => {
+      const { viewer, user } = await userOf(request, request.params.id);
+      const fields = formFields(request);
+      const typed = typeof fields.password === 'string' ? fields.password : '';
+      const password = typed === '' ? generatePassword() : typed;
+      try {
+        await setPassword(context.db, context.clock, webActor(request, viewer), user.id, password);
+      } catch (error) {
+        if (!(error instanceof TesseraError) || error.code !== 'bad_request') throw error;
+        const problem = fieldProblem(error, { password: 'Password' });
+        return sendHtml(reply, await page(deps, tokens, viewer, user, { problem }), error.status);
+      }
+      if (typed === '')
+        passwords.put(reply, viewer, {
+          action: 'rotated',
+          tokenId: user.id,
+          tokenName: user.username,
+          plaintext: password,
+        });
+      return reply.redirect(`${userPath(user)}?done=password`, 303);
     });
 
     app.post<UserParams>(`${USERS_PATH}/:id/impersonation_tokens`, async (request, reply) => {
@@ -124,7 +196,13 @@ async function page(
   tokens: AccessTokenDeps,
   viewer: Viewer,
   user: User,
-  state: { shown?: NewTokenNotice | null; done?: string | null; values?: FormValues; problem?: string },
+  state: {
+    shown?: NewTokenNotice | null;
+    password?: NewTokenNotice | null;
+    done?: string | null;
+    values?: FormValues;
+    problem?: string;
+  },
 ) {
   const { clock } = deps.context;
   const today = todayUtc(clock);
@@ -149,13 +227,18 @@ async function page(
       <dt>Created</dt>
       <dd>${timeTag(user.created_at)}</dd>
     </dl>
+    ${state.password ? newPasswordPanel(state.password, user) : ''}
+    ${state.done && !state.shown ? notice('success', state.done) : ''}
+    ${state.problem && !state.values ? notice('error', state.problem) : ''}
+    ${user.bot_kind === null ? accountForms(viewer, user) : ''}
     <h2>Impersonation tokens <span class="muted">(${listing.total})</span></h2>
     <p>
       An impersonation token acts as ${user.username} through the API, git and the registry, within its
       scopes. ${user.username} does not see it; the audit log names you as its maker.
     </p>
-    ${state.shown ? newTokenPanel(state.shown, user) : ''} ${state.done ? notice('success', state.done) : ''}
-    ${state.problem ? notice('error', state.problem) : ''}
+    ${state.shown ? newTokenPanel(state.shown, user) : ''}
+    ${state.done && state.shown ? notice('success', state.done) : ''}
+    ${state.problem && state.values ? notice('error', state.problem) : ''}
     ${
       enabled
         ? html`${tokenForm(viewer.csrfToken, user, values, {
@@ -231,4 +314,48 @@ function revokeForm(token: AccessToken, user: User, csrfToken: string): SafeHtml
     <input type="hidden" name="authenticity_token" value="${csrfToken}" />
     <button type="submit" class="danger" aria-label="Revoke ${token.name}">Revoke</button>
   </form>`;
+}
+
+function newPasswordPanel(shown: NewTokenNotice, user: User): SafeHtml {
+  return html`<section class="panel notice success" role="status" aria-labelledby="new-password-heading">
+    <h2 id="new-password-heading">Password for ${user.username}</h2>
+    ${oneTimeSecretField(`Password for ${user.username}`, shown.plaintext)}
+    <p class="notice warning">
+      <strong>Hand it over now — you won't be able to see it again.</strong>
+    </p>
+  </section>`;
+}
+
+/** Block or unblock, and set a new password: the account's own controls. */
+function accountForms(viewer: Viewer, user: User): SafeHtml {
+  const self = user.id === viewer.user.id;
+  const blockForm =
+    user.state === 'blocked'
+      ? html`<form method="post" action="${userPath(user)}/unblock">
+          <input type="hidden" name="authenticity_token" value="${viewer.csrfToken}" />
+          <button type="submit">Unblock user</button>
+        </form>`
+      : user.state === 'active' && !self
+        ? html`<form
+            method="post"
+            action="${userPath(user)}/block"
+            data-confirm="Block ${user.username}? Their sessions end and none of their credentials work until they are unblocked."
+          >
+            <input type="hidden" name="authenticity_token" value="${viewer.csrfToken}" />
+            <button type="submit" class="danger">Block user</button>
+          </form>`
+        : '';
+  return html`<section class="panel" aria-labelledby="account-heading">
+    <h2 id="account-heading">Account</h2>
+    ${blockForm}
+    <form method="post" action="${userPath(user)}/password" aria-label="Reset password">
+      <input type="hidden" name="authenticity_token" value="${viewer.csrfToken}" />
+      <label for="reset_password"
+        >New password <span class="hint">(empty: one is generated and shown to you once)</span></label
+      >
+      <input type="password" id="reset_password" name="password" autocomplete="new-password" />
+      <p class="hint">Their sessions end; they sign in again with the new password.</p>
+      <button type="submit">Reset password</button>
+    </form>
+  </section>`;
 }

@@ -2,7 +2,7 @@ import { runnerStatus, runnerTags } from '../../ci/runner-admin.service.ts';
 import type { Runner } from '../../store/ci-schema.ts';
 import type { PipelineTrigger } from '../../store/pipeline-triggers.tables.ts';
 import { badge, timeTag } from '../format.ts';
-import { html, type SafeHtml } from '../html.ts';
+import { html, type HtmlValue, type SafeHtml } from '../html.ts';
 import type { NewTokenNotice } from '../new-token-flash.ts';
 import { oneTimeSecretField } from '../token-forms.ts';
 
@@ -96,26 +96,44 @@ export function triggersSection(
   </section>`;
 }
 
+/** What differs between a project's runner list and the administrators' list of every runner. */
+export interface RunnerListOptions {
+  hint: HtmlValue;
+  empty: string;
+  /** Extra columns after the runner's name (Admin → Runners: its type and project, its token). */
+  columns?: readonly { heading: string; cell: (runner: Runner) => HtmlValue }[];
+}
+
+const PROJECT_RUNNERS: RunnerListOptions = {
+  hint: html`The runners registered for this project (instance runners are listed under Admin). Resetting a
+  runner's token stops the old one at once; deleting a runner fails the jobs it is running.`,
+  empty: 'This project has no runners of its own.',
+};
+
+/**
+ * Runners with their status, tags and last contact, and per runner a **Reset token** and a
+ * **Delete** form posting to `<base>/runners/<id>/reset_token` and `…/delete`.
+ */
 export function runnersSection(
   base: string,
   csrfToken: string,
   runners: readonly Runner[],
   now: Date,
+  options: RunnerListOptions = PROJECT_RUNNERS,
 ): SafeHtml {
+  const columns = options.columns ?? [];
   return html`<section class="panel" id="runners" aria-labelledby="runners-heading">
     <h2 id="runners-heading">Runners</h2>
-    <p class="hint">
-      The runners registered for this project (instance runners are listed under Admin). Resetting a runner's
-      token stops the old one at once; deleting a runner fails the jobs it is running.
-    </p>
+    <p class="hint">${options.hint}</p>
     ${
       runners.length === 0
-        ? html`<p class="muted" data-testid="runners-empty">This project has no runners of its own.</p>`
+        ? html`<p class="muted" data-testid="runners-empty">${options.empty}</p>`
         : html`<div class="table-wrap">
             <table data-testid="runners-table">
               <thead>
                 <tr>
                   <th scope="col">Runner</th>
+                  ${columns.map((column) => html`<th scope="col">${column.heading}</th>`)}
                   <th scope="col">Status</th>
                   <th scope="col">Tags</th>
                   <th scope="col">Last contact</th>
@@ -127,6 +145,7 @@ export function runnersSection(
                   const status = runnerStatus(runner, now);
                   return html`<tr data-runner="${String(runner.id)}">
                     <td>#${String(runner.id)} ${runner.description}</td>
+                    ${columns.map((column) => html`<td>${column.cell(runner)}</td>`)}
                     <td>${badge(status, status === 'online' ? 'active' : 'muted')}</td>
                     <td>${runnerTags(runner).join(', ')}</td>
                     <td>${timeTag(runner.contacted_at, 'Never')}</td>

@@ -26,7 +26,10 @@ export const signInPage: WebPage = {
       }
       const token = signInTokenFor(context.secrets.digester, preSession);
       const refusal = signInRefusalMessage(queryText(request, 'error'), queryText(request, 'retry_after'));
+      // A fixed text, so a crafted link can say nothing else.
+      const changed = queryText(request, 'notice') === 'password_changed';
       const main = html`${refusal ? notice('error', refusal) : ''}
+        ${changed && !refusal ? notice('success', 'Your password was changed. Sign in with the new one.') : ''}
         <form method="post" action="${SIGN_IN_PATH}" class="panel" aria-label="Sign in">
           <input type="hidden" name="authenticity_token" value="${token}" />
           ${returnTo ? html`<input type="hidden" name="redirect_to" value="${returnTo}" />` : ''}
