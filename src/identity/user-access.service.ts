@@ -21,8 +21,8 @@ const CHANGES = {
  * An administrator blocks, unblocks, deactivates or activates a user, with what must go with it: an
  * administrator may not shut themself out, and the user's cached tokens and job tokens stop (or start)
  * working here at once and, for a block or deactivation, on the other replicas as soon as the eviction
- * reaches them — not when the caches expire. The web UI's Admin → Users uses this; the REST API's
- * `/users/:id/block` route does the same steps inline (see users.routes.ts).
+ * reaches them — not when the caches expire. The web UI's Admin → Users and the REST API's
+ * `/users/:id/block` (and `unblock`, `deactivate`, `activate`) both go through it.
  */
 export async function changeUserAccess(
   deps: { db: Db; clock: Clock },

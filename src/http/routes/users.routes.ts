@@ -3,16 +3,8 @@ import { forbidden, notFound } from '../../errors/tessera-error.ts';
 import type { Principal } from '../../identity/principal.ts';
 import { deleteUser } from '../../identity/teardown/delete-holder.service.ts';
 import { teardownDeps } from '../../identity/teardown/teardown-deps.ts';
-import {
-  activateUser,
-  blockUser,
-  createUser,
-  deactivateUser,
-  unblockUser,
-} from '../../identity/user.service.ts';
-import { accessTokenCacheFor } from '../../tokens/access/access-token-cache.ts';
-import { publishEviction } from '../../tokens/cache-evictions.ts';
-import { forgetJobsOfUser } from '../../tokens/job/job-token-cache.ts';
+import { createUser } from '../../identity/user.service.ts';
+import { changeUserAccess } from '../../identity/user-access.service.ts';
 import type { InstanceContext } from '../../runtime/instance-context.ts';
 import type { User } from '../../store/schema.ts';
 import { countUsersMatching, findUserById, listUsers } from '../../store/users.repository.ts';
@@ -132,11 +124,11 @@ export async function usersRoutes(
     },
   );
 
-  for (const [action, change, permission] of [
-    ['block', blockUser, PERMISSIONS.blockUser],
-    ['unblock', unblockUser, PERMISSIONS.blockUser],
-    ['deactivate', deactivateUser, PERMISSIONS.deactivateUser],
-    ['activate', activateUser, PERMISSIONS.deactivateUser],
+  for (const [action, permission] of [
+    ['block', PERMISSIONS.blockUser],
+    ['unblock', PERMISSIONS.blockUser],
+    ['deactivate', PERMISSIONS.deactivateUser],
+    ['activate', PERMISSIONS.deactivateUser],
   ] as const) {
     app.post<{ Params: { id: string } }>(
       `/api/v4/users/:id/${action}`,
@@ -144,14 +136,7 @@ export async function usersRoutes(
       async (request, reply) => {
         const admin = requireAdmin(request);
         const user = await userByParam(request.params.id);
-        // An administrator who blocks themself locks the instance's door from the inside.
-        if ((action === 'block' || action === 'deactivate') && user.id === admin.user.id) throw forbidden();
-        await change(db, clock, actorOf(request), user.id);
-        // A blocked user's cached tokens must stop working here at once, not when the cache expires,
-        // and on the other replicas as soon as the eviction reaches them.
-        accessTokenCacheFor(db, clock).forgetOwner(user.id);
-        forgetJobsOfUser(db, user.id);
-        if (action === 'block' || action === 'deactivate') await publishEviction(db, { userIds: [user.id] });
+        await changeUserAccess({ db, clock }, actorOf(request), admin.user, user.id, action);
         return reply.status(201).send(true);
       },
     );
