@@ -17,8 +17,6 @@ export interface Actor {
    * names the administrator in `details.impersonated_by`.
    */
   impersonatedBy?: { userId: number; name: string };
-  /** A scheduled job: the replica that ran it (`TESSERA_REPLICA_ID`), kept as `details.replica`. */
-  replicaId?: string;
 }
 
 export const SYSTEM_ACTOR: Actor = { userId: null, name: 'tessera', ip: null };
@@ -57,7 +55,7 @@ export async function recordAudit(
   });
 }
 
-/** The record's details plus the people behind the author (composite identity, sudo) and the replica of a scheduled job. */
+/** The record's details plus the people behind the author: composite identity and sudo. */
 function detailsWithActor(details: Record<string, unknown>, actor: Actor): Record<string, unknown> {
   const withPeople = { ...details };
   if (actor.onBehalfOf) {
@@ -66,6 +64,5 @@ function detailsWithActor(details: Record<string, unknown>, actor: Actor): Recor
   if (actor.impersonatedBy) {
     withPeople.impersonated_by = { id: actor.impersonatedBy.userId, username: actor.impersonatedBy.name };
   }
-  if (actor.replicaId !== undefined) withPeople.replica = actor.replicaId;
   return withPeople;
 }

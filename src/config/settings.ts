@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /** Every role Tessera can serve; `all` runs each of them in one process. */
@@ -64,17 +63,6 @@ export interface Settings {
    * requests: time for a load balancer to notice and send new requests elsewhere.
    */
   drainDelaySeconds: number;
-  /**
-   * Names this process in the housekeeper election, in the audit events of scheduled jobs and in the
-   * "housekeeper elected" log line (`TESSERA_REPLICA_ID`, default `<hostname>:<pid>`).
-   */
-  replicaId: string;
-  /**
-   * Milliseconds between two housekeeper election attempts (`TESSERA_HOUSEKEEPER_INTERVAL_MS`): how
-   * often a replica tries to become the one that runs the schedulers, and how often the housekeeper
-   * confirms it still is. The takeover bound in operations.md is a small multiple of it.
-   */
-  housekeeperIntervalMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   rootPassword: string | undefined;
   rootToken: string | undefined;
@@ -203,8 +191,6 @@ export function loadSettings(env: Source = process.env): Settings {
     redisUrl: read.optionalUrl('TESSERA_REDIS_URL'),
     trustedProxies: read.addressList('TESSERA_TRUSTED_PROXIES'),
     drainDelaySeconds: read.wholeNumber('TESSERA_DRAIN_DELAY_SECONDS', 0),
-    replicaId: read.string('TESSERA_REPLICA_ID', `${hostname()}:${process.pid}`),
-    housekeeperIntervalMs: read.positiveInt('TESSERA_HOUSEKEEPER_INTERVAL_MS', 5000),
     logLevel: read.oneOf(
       'TESSERA_LOG_LEVEL',
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,

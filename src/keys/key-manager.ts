@@ -60,7 +60,7 @@ export class KeyManager {
 
   constructor(private readonly deps: KeyManagerDeps) {
     this.#signers = new SignerCache(deps);
-    this.#scheduler = new KeyScheduler((role, actor) => this.tick(role, actor), deps.logger);
+    this.#scheduler = new KeyScheduler((role) => this.tick(role), deps.logger);
   }
 
   /** Creates the role's active and next keys if either is missing; does nothing otherwise. */
@@ -112,12 +112,9 @@ export class KeyManager {
     return result;
   }
 
-  /**
-   * Runs `tick` for each role now and every `intervalMs`, as `actor` (the housekeeper's, naming its
-   * replica); the timer does not keep the process alive.
-   */
-  startScheduler(roles: readonly string[], intervalMs: number, actor: Actor = SYSTEM_ACTOR): void {
-    this.#scheduler.start(roles, intervalMs, actor);
+  /** Runs `tick` for each role every `intervalMs`; the timer does not keep the process alive. */
+  startScheduler(roles: readonly string[], intervalMs: number): void {
+    this.#scheduler.start(roles, intervalMs);
   }
 
   stopScheduler(): void {

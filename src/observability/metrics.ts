@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The instance's Prometheus metrics, on a registry of its own so several servers can share a process. */
 export class Metrics {
@@ -30,12 +30,6 @@ export class Metrics {
     name: 'tessera_tokens_rejected_total',
     help: 'Credentials presented and refused, by type',
     labelNames: ['type'] as const,
-    registers: [this.registry],
-  });
-
-  readonly housekeeper = new Gauge({
-    name: 'tessera_housekeeper',
-    help: 'Whether this replica is the housekeeper that runs the schedulers (1) or not (0)',
     registers: [this.registry],
   });
 

@@ -1,4 +1,3 @@
-import { SYSTEM_ACTOR, type Actor } from '../audit/audit-log.ts';
 import { deleteExpiredOAuthDeviceCodes } from '../store/oauth-device-codes.repository.ts';
 import { deleteExpiredOAuthAuthorizationCodes } from '../store/oauth-grants.repository.ts';
 import { deleteExpiredSessions } from '../store/sessions.repository.ts';
@@ -17,8 +16,7 @@ const SWEEP_INTERVAL_MS = 10 * 60_000;
 export interface Sweep {
   /** Names the rows in the log line, e.g. `expired sessions`. */
   what: string;
-  /** `actor` authors the audit events the sweep writes: the system, from the housekeeper's replica. */
-  run(context: InstanceContext, now: Date, actor: Actor): Promise<number>;
+  run(context: InstanceContext, now: Date): Promise<number>;
 }
 
 /**
@@ -43,23 +41,16 @@ export const SWEEPS: readonly Sweep[] = [
     run: (context, now) => deleteExpiredOAuthDeviceCodes(context.db, now.toISOString()),
   },
   { what: 'AI workflows past their deadline (timed out)', run: timeOutOverdueWorkflows },
-  {
-    what: 'pending workflow-service token revocations (confirmed)',
-    run: (context, _now, actor) => retryServiceRevocations(context, actor),
-  },
+  { what: 'pending workflow-service token revocations (confirmed)', run: retryServiceRevocations },
   { what: 'jobs of ended AI workflows (canceled)', run: cancelLingeringWorkflowJobs },
 ];
 
 /** Runs every sweep once; one failing sweep does not stop the others. */
-export async function sweepOnce(
-  context: InstanceContext,
-  sweeps: readonly Sweep[] = SWEEPS,
-  actor: Actor = SYSTEM_ACTOR,
-): Promise<void> {
+export async function sweepOnce(context: InstanceContext, sweeps: readonly Sweep[] = SWEEPS): Promise<void> {
   const now = context.clock.now();
   for (const sweep of sweeps) {
     try {
-      const removed = await sweep.run(context, now, actor);
+      const removed = await sweep.run(context, now);
       if (removed > 0) context.logger.info({ removed }, `${sweep.what} removed`);
     } catch (error) {
       context.logger.warn({ err: error }, `sweep of ${sweep.what} failed`);
@@ -67,12 +58,9 @@ export async function sweepOnce(
   }
 }
 
-/**
- * Runs {@link sweepOnce} every ten minutes, as `actor`, until the returned function is called. Only
- * the housekeeper replica runs it (src/runtime/instance-schedulers.ts).
- */
-export function startHousekeeping(context: InstanceContext, actor: Actor = SYSTEM_ACTOR): () => void {
-  const timer = setInterval(() => void sweepOnce(context, SWEEPS, actor), SWEEP_INTERVAL_MS);
+/** Runs {@link sweepOnce} every ten minutes until the returned function is called. */
+export function startHousekeeping(context: InstanceContext): () => void {
+  const timer = setInterval(() => void sweepOnce(context), SWEEP_INTERVAL_MS);
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -5,9 +5,8 @@ import type { Logger } from '../observability/logger.ts';
 import type { Clock } from '../util/clock.ts';
 import { duoWorkflowIdentity } from '../workflows/duo-identity.ts';
 import { createInstanceContext } from './create-instance-context.ts';
-import type { HousekeeperElection } from './housekeeper-election.ts';
+import { startHousekeeping } from './housekeeping.ts';
 import type { InstanceContext } from './instance-context.ts';
-import { instanceHousekeeper } from './instance-schedulers.ts';
 import { subscribeToEvictions } from './redis-eviction-feed.ts';
 import { RoleReadiness } from './role-readiness.ts';
 
@@ -17,16 +16,16 @@ export interface RunningInstance {
   /** Where the server actually listens (the port is real even when 0 was asked for). */
   url: string;
   readiness: RoleReadiness;
-  /** Whether this replica runs the schedulers (key rotation, cloud sync, sweeps) right now. */
-  housekeeper: HousekeeperElection;
   close(): Promise<void>;
 }
 
+/** How often the key scheduler looks at the active key's age. */
+const KEY_SCHEDULER_INTERVAL_MS = 60_000;
+
 /**
- * Starts the instance role: store, keys, HTTP server, and the housekeeper election, which runs the
- * schedulers on one replica at a time. With a `readiness` of the caller's, the server listens but
- * answers 503 until the caller marks it ready (`serve all` first seeds and starts the other roles);
- * without one it is ready once it listens.
+ * Starts the instance role: store, keys, HTTP server and the key-rotation scheduler. With a
+ * `readiness` of the caller's, the server listens but answers 503 until the caller marks it ready
+ * (`serve all` first seeds and starts the other roles); without one it is ready once it listens.
  */
 export async function startInstance(
   settings: Settings,
@@ -45,8 +44,8 @@ export async function startInstance(
     await context.db.destroy();
     throw error;
   }
-  const housekeeper = instanceHousekeeper(context);
-  await housekeeper.start();
+  context.keys.startScheduler(['instance', 'registry'], KEY_SCHEDULER_INTERVAL_MS);
+  const stopHousekeeping = startHousekeeping(context);
   if (!options.readiness) readiness.markReady();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
@@ -56,9 +55,9 @@ export async function startInstance(
     app,
     url: `http://${host}:${port}`,
     readiness,
-    housekeeper,
     async close() {
-      await housekeeper.stop();
+      context.keys.stopScheduler();
+      stopHousekeeping();
       await app.close();
       await context.evictionFeed?.close();
       await context.db.destroy();

@@ -6,7 +6,6 @@ import type { OAuthTables } from './oauth.tables.ts';
 import type { PipelineTriggerTables } from './pipeline-triggers.tables.ts';
 import type { CiVariableTables } from './ci-variables.tables.ts';
 import type { WorkflowRevocationTables } from './workflow-revocations.tables.ts';
-import type { HousekeepingLeaseTables } from './housekeeping-lease.tables.ts';
 
 /*
  * Row types of every table. Times are ISO-8601 UTC strings and flags are 0/1 integers in both engines,
@@ -193,8 +192,7 @@ export interface Database
     PipelineTriggerTables,
     AiWorkflowTables,
     CiVariableTables,
-    WorkflowRevocationTables,
-    HousekeepingLeaseTables {
+    WorkflowRevocationTables {
   users: UsersTable;
   namespaces: NamespacesTable;
   projects: ProjectsTable;

@@ -1,4 +1,4 @@
-import { SYSTEM_ACTOR, type Actor } from '../audit/audit-log.ts';
+import { SYSTEM_ACTOR } from '../audit/audit-log.ts';
 import { ciDeps } from '../ci/ci-deps.ts';
 import { cancelJob } from '../ci/finish-job.ts';
 import type { InstanceContext } from '../runtime/instance-context.ts';
@@ -19,17 +19,13 @@ import { revokeServiceTokens } from './service-tokens.ts';
  * @example
  * await timeOutOverdueWorkflows(context, context.clock.now());
  */
-export async function timeOutOverdueWorkflows(
-  context: InstanceContext,
-  now: Date,
-  actor: Actor = SYSTEM_ACTOR,
-): Promise<number> {
+export async function timeOutOverdueWorkflows(context: InstanceContext, now: Date): Promise<number> {
   let ended = 0;
   for (const workflow of await listOverdueAiWorkflows(context.db, now.toISOString())) {
     const done = await endWorkflow(context, workflow, {
       status: 'timed_out',
       reason: 'the workflow ran past its deadline',
-      actor,
+      actor: SYSTEM_ACTOR,
       job: 'now',
     });
     if (done) ended++;
@@ -44,13 +40,10 @@ export async function timeOutOverdueWorkflows(
  * @example
  * await retryServiceRevocations(context);
  */
-export async function retryServiceRevocations(
-  context: InstanceContext,
-  actor: Actor = SYSTEM_ACTOR,
-): Promise<number> {
+export async function retryServiceRevocations(context: InstanceContext): Promise<number> {
   let confirmed = 0;
   for (const workflow of await listPendingServiceRevocations(context.db)) {
-    if (await revokeServiceTokens(context, workflow, actor)) confirmed++;
+    if (await revokeServiceTokens(context, workflow, SYSTEM_ACTOR)) confirmed++;
   }
   return confirmed;
 }
@@ -62,17 +55,13 @@ export async function retryServiceRevocations(
  * @example
  * await cancelLingeringWorkflowJobs(context, context.clock.now());
  */
-export async function cancelLingeringWorkflowJobs(
-  context: InstanceContext,
-  now: Date,
-  actor: Actor = SYSTEM_ACTOR,
-): Promise<number> {
+export async function cancelLingeringWorkflowJobs(context: InstanceContext, now: Date): Promise<number> {
   const deps = ciDeps(context);
   const before = addSeconds(now, -JOB_EXIT_GRACE_MS / 1000).toISOString();
   let canceled = 0;
   for (const workflow of await listEndedWorkflowsWithLiveJobs(context.db, before)) {
     const job = workflow.job_id === null ? undefined : await findJobById(context.db, workflow.job_id);
-    if (job && (await cancelJob(deps, job, actor))) canceled++;
+    if (job && (await cancelJob(deps, job, SYSTEM_ACTOR))) canceled++;
   }
   return canceled;
 }

@@ -29,37 +29,19 @@ const USER_TOKEN_LIMIT = { limit: 10, windowSeconds: 300 };
 export class CloudConnector {
   readonly #sync: SyncScheduler;
   readonly #limiter: FailureLimiter;
-  #serving = false;
-  #housekeeper: Actor | undefined;
 
   constructor(readonly deps: CloudConnectorDeps) {
     this.#sync = new SyncScheduler(deps, deps.logger);
     this.#limiter = new InProcessFailureLimiter({ ...USER_TOKEN_LIMIT, clock: deps.clock });
   }
 
-  /**
-   * The server is up (one-shot CLI commands never call this): the background sync runs from now on
-   * if this replica is the housekeeper, or once it is elected.
-   */
+  /** Starts the background sync (the server does; one-shot CLI commands do not). */
   start(): void {
-    this.#serving = true;
-    if (this.#housekeeper) this.#sync.start(this.#housekeeper);
+    this.#sync.start();
   }
 
   stop(): Promise<void> {
-    this.#serving = false;
     return this.#sync.stop();
-  }
-
-  /**
-   * The housekeeper election's say: with an actor (this replica was elected) the background sync
-   * runs here, as that actor; without one (lost, or another replica holds it) it stops. On-demand
-   * syncs ({@link syncNow}) run on any replica.
-   */
-  async runScheduledSync(actor: Actor | undefined): Promise<void> {
-    this.#housekeeper = actor;
-    if (actor && this.#serving) this.#sync.start(actor);
-    else await this.#sync.stop();
   }
 
   async instanceId(): Promise<string> {

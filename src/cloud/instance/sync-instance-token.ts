@@ -1,4 +1,3 @@
-import { recordAudit, SYSTEM_ACTOR, type Actor } from '../../audit/audit-log.ts';
 import { updateCloudConnectorState } from '../../store/cloud-connector-state.repository.ts';
 import type { CloudConnectorState } from '../../store/cloud-connector.tables.ts';
 import { SEALED, type CloudConnectorDeps } from './cloud-connector-deps.ts';
@@ -16,39 +15,24 @@ export type SyncOutcome =
  * One sync: obtains a fresh instance token from the realm's and mode's source and stores it sealed,
  * or records why it could not. Never throws for an upstream refusal or outage; the previous token
  * stays stored (and usable until it expires). Status lands in the store, so every replica and the
- * CLI see it. A new token is an audit event of `actor`'s (on schedule: the housekeeper's replica).
+ * CLI see it.
  */
-export async function syncInstanceToken(
-  deps: CloudConnectorDeps,
-  actor: Actor = SYSTEM_ACTOR,
-): Promise<SyncOutcome> {
+export async function syncInstanceToken(deps: CloudConnectorDeps): Promise<SyncOutcome> {
   const state = await cloudConnectorState(deps.db, deps.clock);
   const source = instanceTokenSource(deps, state);
   if (!source) return { result: 'idle', state };
   const attemptedAt = deps.clock.now().toISOString();
   try {
     const fresh = await source();
-    const stored = await deps.db.transaction().execute(async (trx) => {
-      const updated = await updateCloudConnectorState(trx, {
-        instance_token_encrypted: deps.box.seal(fresh.token, SEALED.instanceToken),
-        instance_token_issuer: fresh.issuer,
-        instance_token_scopes: JSON.stringify(fresh.scopes),
-        instance_token_expires_at: new Date(fresh.expiresAt * 1000).toISOString(),
-        last_sync_attempt_at: attemptedAt,
-        last_sync_success_at: attemptedAt,
-        last_sync_error: null,
-        sync_failures: 0,
-      });
-      await recordAudit(trx, deps.clock, actor, {
-        action: 'cloud_connector.instance_token_synced',
-        entity: { type: 'CloudConnector', id: state.instance_uuid },
-        details: {
-          issuer: fresh.issuer,
-          expires_at: updated.instance_token_expires_at,
-          scopes: fresh.scopes.length,
-        },
-      });
-      return updated;
+    const stored = await updateCloudConnectorState(deps.db, {
+      instance_token_encrypted: deps.box.seal(fresh.token, SEALED.instanceToken),
+      instance_token_issuer: fresh.issuer,
+      instance_token_scopes: JSON.stringify(fresh.scopes),
+      instance_token_expires_at: new Date(fresh.expiresAt * 1000).toISOString(),
+      last_sync_attempt_at: attemptedAt,
+      last_sync_success_at: attemptedAt,
+      last_sync_error: null,
+      sync_failures: 0,
     });
     deps.metrics.syncs.inc({ result: 'success' });
     deps.metrics.syncFailures.set(0);

@@ -1,4 +1,3 @@
-import { SYSTEM_ACTOR, type Actor } from '../../audit/audit-log.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { updateCloudConnectorState } from '../../store/cloud-connector-state.repository.ts';
 import type { CloudConnectorDeps } from './cloud-connector-deps.ts';
@@ -14,18 +13,15 @@ export class SyncScheduler {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<SyncOutcome | undefined> | undefined;
   #stopped = true;
-  #actor: Actor = SYSTEM_ACTOR;
 
   constructor(
     private readonly deps: CloudConnectorDeps,
     private readonly logger: Logger,
   ) {}
 
-  /** `actor` authors the audit events of scheduled runs (the housekeeper's, naming its replica). */
-  start(actor: Actor = SYSTEM_ACTOR): void {
+  start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
-    this.#actor = actor;
     this.#schedule(0);
   }
 
@@ -37,20 +33,20 @@ export class SyncScheduler {
   }
 
   /** Syncs now (joining a run already in progress) and returns what it did. */
-  async runNow(actor: Actor = SYSTEM_ACTOR): Promise<SyncOutcome | undefined> {
+  async runNow(): Promise<SyncOutcome | undefined> {
     if (this.#running) return this.#running;
     clearTimeout(this.#timer);
-    this.#running = this.#run(actor).finally(() => {
+    this.#running = this.#run().finally(() => {
       this.#running = undefined;
     });
     return this.#running;
   }
 
-  async #run(actor: Actor): Promise<SyncOutcome | undefined> {
+  async #run(): Promise<SyncOutcome | undefined> {
     let outcome: SyncOutcome | undefined;
     let delay = this.deps.settings.cloudConnector.retryBaseSeconds;
     try {
-      outcome = await syncInstanceToken(this.deps, actor);
+      outcome = await syncInstanceToken(this.deps);
       delay = nextSyncDelaySeconds(outcome, this.deps.settings.cloudConnector, this.deps.clock.now());
       const next = new Date(this.deps.clock.now().getTime() + delay * 1000).toISOString();
       if (!this.#stopped) await updateCloudConnectorState(this.deps.db, { next_sync_at: next });
@@ -64,7 +60,7 @@ export class SyncScheduler {
 
   #schedule(seconds: number): void {
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.runNow(this.#actor), seconds * 1000);
+    this.#timer = setTimeout(() => void this.runNow(), seconds * 1000);
     this.#timer.unref();
   }
 }

@@ -11,7 +11,6 @@ import * as impersonationTokens from './008-impersonation-tokens.ts';
 import * as ciVariables from './009-ci-variables.ts';
 import * as runnerRegistrationTokens from './010-runner-registration-tokens.ts';
 import * as workflowRevocations from './011-workflow-revocations.ts';
-import * as housekeepingLease from './012-housekeeping-lease.ts';
 import * as granularScopes from './013-granular-scopes.ts';
 
 /** Every migration, in the order it runs. A new one is appended here and nowhere else. */
@@ -27,7 +26,6 @@ const MIGRATIONS: Record<string, Migration> = {
   '009-ci-variables': ciVariables,
   '010-runner-registration-tokens': runnerRegistrationTokens,
   '011-workflow-revocations': workflowRevocations,
-  '012-housekeeping-lease': housekeepingLease,
   '013-granular-scopes': granularScopes,
 };
 

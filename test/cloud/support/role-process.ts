@@ -10,13 +10,7 @@ export interface RoleProcess {
   env: Record<string, string>;
   /** What it printed on stdout (URLs; secrets it generated). */
   stdout: string;
-  pid: number;
-  /** Where its stderr (the pino log) goes. */
-  logFile: string;
-  /** SIGTERM: drains, then exits. */
   stop(): Promise<void>;
-  /** SIGKILL: a crash, nothing cleaned up. */
-  kill(): Promise<void>;
 }
 
 /** Environment every spawned process starts from: no inherited TESSERA_* settings. */
@@ -49,20 +43,16 @@ export async function startRole(
   });
   const logFile = join(testLogDir(), `${name}-${child.pid}.log`);
   child.stderr!.on('data', (chunk: Buffer) => appendFileSync(logFile, chunk));
-  const signal = async (name: NodeJS.Signals) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill(name);
-    await exited;
-  };
   const running: RoleProcess = {
     role,
     env,
     stdout: '',
-    pid: child.pid!,
-    logFile,
-    stop: () => signal('SIGTERM'),
-    kill: () => signal('SIGKILL'),
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
   };
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
